@@ -1,0 +1,144 @@
+import path from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { compile, type CompileResult } from "./compile.js";
+import { formatText, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { compareTrees, isEmpty } from "./emit/compare.js";
+import { RENDERED_DIR, readTree, replaceTree } from "./emit/tree.js";
+
+const EXIT_OK = 0;
+const EXIT_FINDINGS = 1;
+const EXIT_USAGE = 2;
+
+const USAGE = `usage:
+  clusterc render [--root DIR] [--only NAME...]   write rendered/ from clusters/ and policies/
+  clusterc check  [--root DIR]                    exit 1 if rendered/ is stale or a rule fails; print the diff
+  clusterc lint   [--root DIR] [--format text|json|github]   diagnostics only
+
+exit codes: 0 ok, 1 findings (errors in specs, broken rules, stale output), 2 usage or internal error`;
+
+class UsageError extends Error {}
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+}
+
+/** Runs one command line; returns the exit code. Kept free of process globals so tests can call it. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case "render": return await render(rest, io);
+      case "check": return await check(rest, io);
+      case "lint": return await lint(rest, io);
+      case undefined: case "help": case "--help": case "-h":
+        io.out(USAGE + "\n");
+        return command === undefined ? EXIT_USAGE : EXIT_OK;
+      default: throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`clusterc: ${e.message}\n${USAGE}\n`);
+      return EXIT_USAGE;
+    }
+    io.err(`clusterc: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+function parse<const T extends NonNullable<ParseArgsConfig["options"]>>(args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: false, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+const ROOT_OPTION = { root: { type: "string" } } as const;
+
+async function render(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...ROOT_OPTION, only: { type: "string", multiple: true } });
+  const root = path.resolve(io.cwd, values.root ?? ".");
+  const result = await compile(root);
+  printDiagnostics(result.diagnostics, root, io);
+  if (hasErrors(result.diagnostics)) {
+    io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
+    return EXIT_FINDINGS;
+  }
+  const current = await readTree(path.join(root, RENDERED_DIR));
+  const wanted = selectOnly(result, current, values.only ?? []);
+  const difference = compareTrees(wanted, current);
+  if (isEmpty(difference)) {
+    io.err(`${RENDERED_DIR}/ is up to date (${wanted.size} files)\n`);
+    return EXIT_OK;
+  }
+  await replaceTree(root, wanted);
+  io.err(`${RENDERED_DIR}/: ${difference.missing.length} added, ${difference.changed.length} changed, ${difference.extra.length} removed (${wanted.size} files)\n`);
+  return EXIT_OK;
+}
+
+/**
+ * With --only, the named clusters get their new files and every other path keeps what is on disk;
+ * the whole fleet is still compiled, so cross-cluster rules (shared hostPath pools) still hold.
+ */
+function selectOnly(result: CompileResult, current: ReadonlyMap<string, string>, only: readonly string[]): Map<string, string> {
+  if (only.length === 0) return result.files;
+  const clusters = result.fleet!.clusters;
+  const unknown = only.filter((name) => !clusters.some((c) => c.name === name));
+  if (unknown.length > 0) throw new UsageError(`--only: no cluster named ${unknown.join(", ")}`);
+  const dirs = clusters.filter((c) => only.includes(c.name)).map((c) => c.outputDir + "/");
+  const inSelected = (file: string) => dirs.some((dir) => file.startsWith(dir));
+  return new Map([
+    ...[...current].filter(([file]) => !inSelected(file)),
+    ...[...result.files].filter(([file]) => inSelected(file)),
+  ].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+async function check(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(args, ROOT_OPTION);
+  const root = path.resolve(io.cwd, values.root ?? ".");
+  const result = await compile(root);
+  printDiagnostics(result.diagnostics, root, io);
+  if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;
+  const difference = compareTrees(result.files, await readTree(path.join(root, RENDERED_DIR)));
+  if (isEmpty(difference)) {
+    io.err(`${RENDERED_DIR}/ is up to date (${result.files.size} files)\n`);
+    return EXIT_OK;
+  }
+  io.out(difference.patch);
+  const list = (label: string, files: string[]) => files.map((f) => `  ${label} ${RENDERED_DIR}/${f}\n`).join("");
+  io.err(
+    `${RENDERED_DIR}/ is stale: ${difference.missing.length} missing, ${difference.changed.length} changed, ${difference.extra.length} no longer produced\n` +
+      list("missing:", difference.missing) + list("changed:", difference.changed) + list("extra:  ", difference.extra) +
+      `run \`npx clusterc render\` and commit the result\n`,
+  );
+  return EXIT_FINDINGS;
+}
+
+async function lint(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...ROOT_OPTION, format: { type: "string", default: "text" } });
+  const format = values.format;
+  if (!["text", "json", "github"].includes(format)) throw new UsageError(`--format must be text, json or github, not ${format}`);
+  const root = path.resolve(io.cwd, values.root ?? ".");
+  const { diagnostics } = await compile(root);
+  const display = (d: Diagnostic) => ({ ...d, file: displayPath(root, d.file, io) });
+  if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
+  else if (format === "github") io.out(diagnostics.map((d) => githubAnnotation(display(d))).join(""));
+  else printDiagnostics(diagnostics, root, io, io.out);
+  return hasErrors(diagnostics) ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** A GitHub Actions workflow command, which shows the finding on the pull request's diff. */
+function githubAnnotation(d: Diagnostic): string {
+  const escape = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  return `::${d.severity} file=${d.file},line=${d.line},col=${d.col},title=${d.ruleId}::${escape(d.message)}\n`;
+}
+
+function displayPath(root: string, file: string, io: Io): string {
+  return path.relative(io.cwd, path.join(root, file)) || file;
+}
+
+function printDiagnostics(diagnostics: readonly Diagnostic[], root: string, io: Io, write = io.err): void {
+  for (const d of diagnostics) write(formatText(d, (file) => displayPath(root, file, io)) + "\n");
+}

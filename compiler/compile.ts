@@ -1,0 +1,55 @@
+import { compareDiagnostics, hasErrors, type Diagnostic, type Finding } from "./diagnostics.js";
+import { ENGINES } from "./engines/index.js";
+import type { ClusterBuild, Engine } from "./engines/types.js";
+import { layoutClusters } from "./emit/layout.js";
+import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
+import { RULES } from "./rules/index.js";
+import { validateDocuments } from "./schema/index.js";
+import { loadSources } from "./source/load.js";
+import { locateFindings } from "./source/locate.js";
+import { validateManifests } from "./validate/validate.js";
+
+export interface CompileResult {
+  /** The whole rendered/ tree, keyed by path under rendered/; empty when there are errors. */
+  files: Map<string, string>;
+  diagnostics: Diagnostic[];
+  fleet?: Fleet;
+}
+
+/**
+ * Runs every stage in order: source, schema, fleet, engines, rules, validate, emit. Each stage
+ * reports all it finds; a stage that found errors is the last one run, since later stages would
+ * only repeat them. Nothing here touches rendered/.
+ */
+export async function compile(root: string): Promise<CompileResult> {
+  const sources = await loadSources(root);
+  const documents = [...sources.files.values()].flatMap((file) => file.documents);
+  const finish = (findings: Finding[], files = new Map<string, string>(), fleet?: Fleet): CompileResult => {
+    const diagnostics = locateFindings(findings, sources.files).sort(compareDiagnostics);
+    return { files: hasErrors(diagnostics) ? new Map() : files, diagnostics, ...(fleet && { fleet }) };
+  };
+
+  const findings = [...sources.findings];
+  const schema = validateDocuments(documents);
+  findings.push(...schema.findings);
+  const fleetResult = buildFleet(schema.documents);
+  findings.push(...fleetResult.findings);
+  if (findings.some((f) => f.severity === "error")) return finish(findings);
+
+  const { fleet } = fleetResult;
+  let builds: readonly ClusterBuild[] = fleet.clusters.map(expand);
+  for (const rule of RULES) {
+    const result = rule.run(builds, { fleet });
+    builds = result.builds;
+    findings.push(...result.findings);
+  }
+  if (findings.some((f) => f.severity === "error")) return finish(findings, undefined, fleet);
+
+  findings.push(...validateManifests(builds.flatMap((b) => b.manifests)));
+  return finish(findings, layoutClusters(builds), fleet);
+}
+
+function expand(cluster: Cluster): ClusterBuild {
+  const engine = ENGINES[cluster.kind] as Engine;
+  return engine.expand(cluster);
+}

@@ -1,0 +1,56 @@
+/** How bad a finding is: errors fail the run (exit 1), warnings are reported only. */
+export type Severity = "error" | "warning";
+
+/** One finding, located in the spec or policy file that caused it. */
+export interface Diagnostic {
+  /** Path of the source file, relative to the project root. */
+  file: string;
+  /** 1-based line and column. */
+  line: number;
+  col: number;
+  severity: Severity;
+  ruleId: string;
+  message: string;
+}
+
+/** A location inside a parsed source document, resolved to line/col by source/locate. */
+export interface Origin {
+  file: string;
+  /** Index of the YAML document inside the file (files may hold several, separated by ---). */
+  doc: number;
+  /** Path of keys and indexes from the document root to the node, e.g. ["spec", "pd", "replicas"]. */
+  path: readonly (string | number)[];
+  /** Character offset in the file, for findings that have no node (YAML syntax errors). */
+  offset?: number;
+}
+
+/** A finding that still needs its location resolved against the parsed source. */
+export interface Finding {
+  origin: Origin;
+  severity: Severity;
+  ruleId: string;
+  message: string;
+}
+
+export function error(origin: Origin, ruleId: string, message: string): Finding {
+  return { origin, severity: "error", ruleId, message };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return (
+    a.file.localeCompare(b.file) ||
+    a.line - b.line ||
+    a.col - b.col ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.message.localeCompare(b.message)
+  );
+}
+
+/** `FILE:LINE:COL: error RULE-ID message`, the one-line format every command prints. */
+export function formatText(d: Diagnostic, displayFile: (file: string) => string = (f) => f): string {
+  return `${displayFile(d.file)}:${d.line}:${d.col}: ${d.severity} ${d.ruleId} ${d.message}`;
+}

@@ -1,0 +1,46 @@
+import { SYNC_WAVE } from "../engines/shared/metadata.js";
+import type { ClusterBuild, KubeObject } from "../engines/types.js";
+import { toCanonicalYaml } from "./serialize.js";
+
+/** Within a sync wave, the order in which objects can be applied: what others depend on comes first. */
+const KIND_ORDER = [
+  "ExternalSecret", "ConfigMap", "PersistentVolume", "Service", "PodDisruptionBudget", "StatefulSet", "Deployment", "Job",
+];
+
+/** Path of an object's file inside its cluster directory: `<kind>-<name>.yaml`, lower case. */
+export function objectFileName(object: KubeObject): string {
+  return `${object.kind}-${object.metadata.name}.yaml`.toLowerCase();
+}
+
+function wave(object: KubeObject): number {
+  return Number(object.metadata.annotations?.[SYNC_WAVE] ?? 0);
+}
+
+function kindRank(object: KubeObject): number {
+  const rank = KIND_ORDER.indexOf(object.kind);
+  return rank === -1 ? KIND_ORDER.length : rank;
+}
+
+export function applyOrder(a: KubeObject, b: KubeObject): number {
+  return wave(a) - wave(b) || kindRank(a) - kindRank(b) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
+}
+
+/**
+ * The files of every cluster, keyed by path under rendered/: one object per file plus a
+ * kustomization.yaml that lists them in apply order, so Argo CD, Flux and `kubectl kustomize` read
+ * the same set.
+ */
+export function layoutClusters(builds: readonly ClusterBuild[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const build of builds) {
+    const objects = build.manifests.map((m) => m.object).sort(applyOrder);
+    const names = objects.map(objectFileName);
+    objects.forEach((object, i) => files.set(`${build.cluster.outputDir}/${names[i]}`, toCanonicalYaml(object)));
+    files.set(`${build.cluster.outputDir}/kustomization.yaml`, toCanonicalYaml({
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      resources: names,
+    }));
+  }
+  return files;
+}

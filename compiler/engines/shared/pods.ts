@@ -1,0 +1,17 @@
+import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
+import type { KubeObject } from "../types.js";
+
+/** The pod template spec of a workload (Deployment, StatefulSet, Job), or undefined for other kinds. */
+export function podSpecOf(object: KubeObject): V1PodSpec | undefined {
+  return (object as { spec?: { template?: { spec?: V1PodSpec } } }).spec?.template?.spec;
+}
+
+/** Every container of a pod, init containers first. */
+export function containersOf(pod: V1PodSpec): V1Container[] {
+  return [...(pod.initContainers ?? []), ...pod.containers];
+}
+
+/** A deep copy, so transformers can edit objects without touching the engine's output. */
+export function copyOf<T>(value: T): T {
+  return structuredClone(value);
+}

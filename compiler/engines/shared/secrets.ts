@@ -1,0 +1,40 @@
+import type { V1EnvVar } from "@kubernetes/client-node";
+import type { IExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret";
+import type { Origin } from "../../diagnostics.js";
+import type { SecretSource } from "../../schema/common.js";
+import type { Manifest } from "../types.js";
+import { objectMeta, type ComponentRef } from "./metadata.js";
+
+/** The key under which an ExternalSecret stores the fetched value in the Secret it creates. */
+const EXTERNAL_SECRET_KEY = "value";
+
+/**
+ * An environment variable that reads a secret through secretKeyRef, never as a literal. An
+ * `externalSecret` source adds the ExternalSecret that creates the Secret `<cluster>-<purpose>`;
+ * it is applied one wave before everything else so the Secret exists when pods start.
+ */
+export function secretEnv(ref: ComponentRef, envName: string, purpose: string, source: SecretSource, origin: Origin): { env: V1EnvVar; manifests: Manifest[] } {
+  if (source.secretRef) {
+    return { env: { name: envName, valueFrom: { secretKeyRef: { name: source.secretRef.name, key: source.secretRef.key } } }, manifests: [] };
+  }
+  const external = source.externalSecret!;
+  const name = `${ref.cluster.name}-${purpose}`;
+  const object: Omit<IExternalSecret, "metadata"> & Manifest["object"] = {
+    apiVersion: "external-secrets.io/v1beta1",
+    kind: "ExternalSecret",
+    metadata: objectMeta(ref, name, -1),
+    spec: {
+      refreshInterval: "1h",
+      secretStoreRef: { name: external.store, kind: external.storeKind },
+      target: { name, creationPolicy: "Owner" },
+      data: [{
+        secretKey: EXTERNAL_SECRET_KEY,
+        remoteRef: { key: external.remoteKey, ...(external.property !== undefined && { property: external.property }) },
+      }],
+    },
+  };
+  return {
+    env: { name: envName, valueFrom: { secretKeyRef: { name, key: EXTERNAL_SECRET_KEY } } },
+    manifests: [{ object, origin }],
+  };
+}

@@ -1,0 +1,104 @@
+import path from "node:path";
+import { error, type Finding, type Origin } from "../diagnostics.js";
+import type { ValidDocument } from "../schema/index.js";
+import type { HostPathPoolDocument } from "../schema/hostpathpool.js";
+import type { TiDBClusterDocument } from "../schema/tidb.js";
+
+/** Every cluster document kind; engines register under these. */
+export type ClusterDocument = TiDBClusterDocument;
+
+/** One database cluster, ready for its engine. */
+export interface Cluster<D extends ClusterDocument = ClusterDocument> {
+  kind: D["kind"];
+  name: string;
+  namespace: string;
+  spec: D["spec"];
+  /** Where the document starts; engines extend `path` to point at fields. */
+  origin: Origin;
+  /** Directory under rendered/ that holds the cluster's objects, e.g. "prod/orders". */
+  outputDir: string;
+}
+
+export interface PoolDirectory {
+  path: string;
+  capacity: string;
+  origin: Origin;
+}
+
+export interface PoolNode {
+  name: string;
+  zone?: string;
+  directories: PoolDirectory[];
+}
+
+export interface HostPathPool {
+  name: string;
+  nodes: PoolNode[];
+  origin: Origin;
+}
+
+export interface Fleet {
+  /** Sorted by name, so every later stage sees the same order whatever the file order. */
+  clusters: Cluster[];
+  pools: ReadonlyMap<string, HostPathPool>;
+}
+
+/** Top-level folders of rendered/ that belong to the GitOps objects, not to a cluster. */
+export const RESERVED_OUTPUT_DIRS = ["argocd", "flux"] as const;
+
+/** Builds the fleet model and reports what only shows across documents: duplicate names, clashing output paths. */
+export function buildFleet(documents: readonly ValidDocument[]): { fleet: Fleet; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const clusters = new Map<string, Cluster>();
+  const pools = new Map<string, HostPathPool>();
+  for (const { document, source } of documents) {
+    const origin: Origin = { file: source.file, doc: source.index, path: [] };
+    const nameOrigin = { ...origin, path: ["metadata", "name"] };
+    if (document.kind === "HostPathPool") {
+      const first = pools.get(document.metadata.name);
+      if (first) findings.push(duplicate(nameOrigin, "HostPathPool", document.metadata.name, first.origin));
+      else pools.set(document.metadata.name, toPool(document, origin));
+      continue;
+    }
+    const first = clusters.get(document.metadata.name);
+    if (first) {
+      findings.push(duplicate(nameOrigin, "cluster", document.metadata.name, first.origin));
+      continue;
+    }
+    const outputDir = path.posix.join(path.posix.dirname(path.posix.relative("clusters", source.file)), document.metadata.name);
+    if ((RESERVED_OUTPUT_DIRS as readonly string[]).includes(outputDir)) {
+      findings.push(error(nameOrigin, "output-path-reserved", `a cluster at the top of clusters/ cannot be named "${outputDir}": rendered/${outputDir}/ holds the GitOps objects; rename it or move the file into a subfolder`));
+      continue;
+    }
+    clusters.set(document.metadata.name, {
+      kind: document.kind,
+      name: document.metadata.name,
+      namespace: document.metadata.namespace ?? document.metadata.name,
+      spec: document.spec,
+      origin,
+      outputDir,
+    });
+  }
+  const sorted = [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return { fleet: { clusters: sorted, pools }, findings };
+}
+
+function duplicate(at: Origin, what: string, name: string, first: Origin): Finding {
+  return error(at, "duplicate-name", `${what} "${name}" is already defined in ${first.file}; names must be unique across the repository, rename one`);
+}
+
+function toPool(document: HostPathPoolDocument, origin: Origin): HostPathPool {
+  return {
+    name: document.metadata.name,
+    origin,
+    nodes: document.spec.nodes.map((node, n) => ({
+      name: node.name,
+      ...(node.zone !== undefined && { zone: node.zone }),
+      directories: node.directories.map((dir, d) => ({
+        path: dir.path,
+        capacity: dir.capacity,
+        origin: { ...origin, path: ["spec", "nodes", n, "directories", d] },
+      })),
+    })),
+  };
+}

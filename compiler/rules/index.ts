@@ -1,0 +1,17 @@
+import { antiAffinity } from "./anti-affinity.js";
+import { dataProtection } from "./data-protection.js";
+import { hostPathLayout } from "./hostpath-layout.js";
+import { imagePinned } from "./image-pinned.js";
+import { resourceDefaults } from "./resource-defaults.js";
+import { secretsHygiene } from "./secrets-hygiene.js";
+import type { Rule } from "./types.js";
+
+/** The rules in the order they run: transformers first (each sees the output of the one before), then checks. */
+export const RULES: readonly Rule[] = [
+  hostPathLayout,
+  antiAffinity,
+  resourceDefaults,
+  dataProtection,
+  secretsHygiene,
+  imagePinned,
+];

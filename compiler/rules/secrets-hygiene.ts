@@ -1,0 +1,64 @@
+import { error, type Finding } from "../diagnostics.js";
+import { containersOf, podSpecOf } from "../engines/shared/pods.js";
+import type { Manifest } from "../engines/types.js";
+import type { Rule } from "./types.js";
+
+const ID = "secrets-hygiene";
+
+/** Environment variable names that announce a secret value. */
+const SECRET_ENV_NAME = /(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+
+/** Switches that leave a database without a password. */
+const EMPTY_PASSWORD_ENV = /^(MYSQL_ALLOW_EMPTY_PASSWORD|MARIADB_ALLOW_EMPTY_ROOT_PASSWORD|ALLOW_EMPTY_PASSWORD)$/;
+const EMPTY_PASSWORD_FLAG = /skip[-_]grant[-_]tables/i;
+
+/** Text that carries a secret value: password-setting SQL with a quoted literal, or key material. */
+const SECRET_TEXT: readonly { pattern: RegExp; what: string }[] = [
+  { pattern: /IDENTIFIED\s+(WITH\s+\S+\s+)?BY\s+'[^'$]/i, what: "SQL that sets a literal password" },
+  { pattern: /SET\s+PASSWORD\b[^;]*=\s*(PASSWORD\s*\()?\s*'[^'$]/i, what: "SQL that sets a literal password" },
+  { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, what: "a private key" },
+];
+
+/**
+ * Checks what was rendered, so that no engine or later change can put a secret in plain sight: no
+ * literal value in a secret-named env var, no secret in a ConfigMap, no plaintext Secret object, no
+ * empty-password switch. Messages name the place, never the value.
+ */
+export const secretsHygiene: Rule = {
+  id: ID,
+  description: "no literal secrets in env vars, ConfigMaps or Secret objects; no empty-password switches",
+  run(builds) {
+    return { builds, findings: builds.flatMap((b) => b.manifests.flatMap(manifestFindings)) };
+  },
+};
+
+function manifestFindings(manifest: Manifest): Finding[] {
+  const { object, origin } = manifest;
+  const where = `${object.kind} ${object.metadata.name}`;
+  if (object.kind === "Secret") {
+    return [error(origin, ID, `${where} would be committed in plain text (base64 is not encryption); reference the Secret with secretRef or use externalSecret`)];
+  }
+  if (object.kind === "ConfigMap") {
+    const data = (object as { data?: Record<string, string> }).data ?? {};
+    return Object.entries(data).flatMap(([key, text]) => [
+      ...SECRET_TEXT.filter((s) => s.pattern.test(text)).map((s) =>
+        error(origin, ID, `${where}, key ${key}, holds ${s.what} (value not shown); read it from a Secret instead`)),
+      ...(EMPTY_PASSWORD_FLAG.test(text) ? [error(origin, ID, `${where}, key ${key}, turns on skip-grant-tables, which disables authentication; remove it`)] : []),
+    ]);
+  }
+  const pod = podSpecOf(object);
+  if (!pod) return [];
+  return containersOf(pod).flatMap((container) => {
+    const at = `${where}, container ${container.name}`;
+    const envFindings = (container.env ?? []).flatMap((env) => {
+      if (EMPTY_PASSWORD_ENV.test(env.name)) return [error(origin, ID, `${at}: ${env.name} allows an empty password; set a password from a Secret instead`)];
+      if (env.value && SECRET_ENV_NAME.test(env.name)) return [error(origin, ID, `${at}: env ${env.name} holds a literal value (not shown); use valueFrom.secretKeyRef`)];
+      return [];
+    });
+    const args = [...(container.command ?? []), ...(container.args ?? [])];
+    const flagFindings = args.some((a) => EMPTY_PASSWORD_FLAG.test(a))
+      ? [error(origin, ID, `${at}: starts with skip-grant-tables, which disables authentication; remove it`)]
+      : [];
+    return [...envFindings, ...flagFindings];
+  });
+}

@@ -1,0 +1,17 @@
+import type { Finding } from "../diagnostics.js";
+import type { ClusterBuild } from "../engines/types.js";
+import type { Fleet } from "../fleet/fleet.js";
+
+export interface RuleContext {
+  fleet: Fleet;
+}
+
+/**
+ * One rule of SPEC section 3. A transformer returns changed builds (copies: the input is never
+ * mutated); a check returns the builds it was given. Every finding it reports carries its `id`.
+ */
+export interface Rule {
+  id: string;
+  description: string;
+  run(builds: readonly ClusterBuild[], context: RuleContext): { builds: readonly ClusterBuild[]; findings: Finding[] };
+}

@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { QUANTITY_PATTERN } from "../quantity.js";
+
+/** Rule IDs that schema issues carry through zod's `params`, so the issue mapper never reads message text. */
+export const SECRET_LITERAL = "secret-literal";
+
+export const API_VERSION = "clusterc/v1";
+
+/** DNS-1123 label: what Kubernetes accepts as a namespace and as the stem of object names. */
+export const dnsLabel = z
+  .string()
+  .max(63)
+  .refine((value) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value), {
+    params: { ruleId: "schema-name", expected: "a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit" },
+  });
+
+/** A string that must match `pattern`; `expected` completes the sentence "must be ...". */
+export function matching(pattern: RegExp, expected: string) {
+  return z.string().refine((value) => pattern.test(value), { params: { expected } });
+}
+
+export const quantity = z
+  .union([z.string(), z.number().nonnegative()])
+  .transform((value) => String(value))
+  .refine((value) => QUANTITY_PATTERN.test(value), { params: { expected: "a Kubernetes quantity such as 500m, 2, 10Gi" } });
+
+export const clusterMetadata = z.strictObject({
+  name: dnsLabel.describe("Cluster name, unique across the repository; prefixes every object name"),
+  namespace: dnsLabel.optional().describe("Namespace of the cluster's objects (default: the cluster name)"),
+  labels: z.record(z.string(), z.string()).optional().describe("Labels that policy selectors match"),
+});
+
+export const plainMetadata = z.strictObject({
+  name: dnsLabel.describe("Name, unique among documents of this kind"),
+});
+
+const computeResources = z.strictObject({
+  cpu: quantity.optional().describe("CPU, e.g. 500m or 2"),
+  memory: quantity.optional().describe("Memory, e.g. 4Gi"),
+});
+
+export const resources = z.strictObject({
+  requests: computeResources.optional().describe("Requested CPU and memory"),
+  limits: computeResources.optional().describe("CPU and memory limits"),
+});
+export type ResourcesSpec = z.output<typeof resources>;
+
+export const storage = z
+  .strictObject({
+    size: quantity.describe("Size of each replica's volume, e.g. 100Gi"),
+    storageClassName: z.string().min(1).optional().describe("StorageClass for dynamically provisioned volumes"),
+    hostPath: z
+      .strictObject({ pool: dnsLabel.describe("Name of the HostPathPool that holds the volumes") })
+      .optional()
+      .describe("Place each replica's volume on a directory of a HostPathPool"),
+  })
+  .superRefine((value, ctx) => {
+    if (value.storageClassName !== undefined && value.hostPath !== undefined) {
+      ctx.addIssue({
+        code: "custom", path: ["hostPath"],
+        message: "storageClassName and hostPath exclude each other; keep one",
+      });
+    }
+  });
+export type StorageSpec = z.output<typeof storage>;
+
+const secretRef = z.strictObject({
+  name: dnsLabel.describe("Name of a Secret in the cluster's namespace"),
+  key: matching(/^[-._a-zA-Z0-9]+$/, "a Secret data key: letters, digits, '-', '_', '.'").describe("Key inside the Secret"),
+});
+
+const externalSecret = z.strictObject({
+  store: dnsLabel.describe("Name of the External Secrets store"),
+  storeKind: z.enum(["ClusterSecretStore", "SecretStore"]).default("ClusterSecretStore").describe("Kind of the store"),
+  remoteKey: z.string().min(1).describe("Key of the secret in the external store"),
+  property: z.string().min(1).optional().describe("Property inside the remote secret, when it holds several values"),
+});
+
+/**
+ * Where a secret value comes from: never the value itself. A scalar here is a literal secret, which
+ * gets its own rule ID and a message that does not repeat the value.
+ */
+export const secretSource = z.preprocess(
+  (value, ctx) => {
+    if (value !== null && typeof value !== "object") {
+      ctx.addIssue({
+        code: "custom",
+        params: { ruleId: SECRET_LITERAL },
+        message: "holds a literal secret (value not shown); reference a Secret instead: { secretRef: { name, key } } or { externalSecret: { store, remoteKey } }",
+      });
+      return z.NEVER;
+    }
+    return value;
+  },
+  z
+    .strictObject({
+      secretRef: secretRef.optional().describe("A Secret you manage"),
+      externalSecret: externalSecret.optional().describe("A secret that clusterc fetches through an ExternalSecret"),
+    })
+    .superRefine((value, ctx) => {
+      const count = Number(value.secretRef !== undefined) + Number(value.externalSecret !== undefined);
+      if (count !== 1) {
+        ctx.addIssue({ code: "custom", message: "needs exactly one of secretRef or externalSecret" });
+      }
+    }),
+);
+export type SecretSource = z.output<typeof secretSource>;
+
+export function replicas(defaultCount: number) {
+  return z.number().int().min(1).max(99).default(defaultCount).describe(`Number of replicas (default ${defaultCount})`);
+}

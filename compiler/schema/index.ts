@@ -1,0 +1,59 @@
+import type { z } from "zod";
+import type { Finding } from "../diagnostics.js";
+import type { SourceDocument } from "../source/load.js";
+import { API_VERSION } from "./common.js";
+import { hostPathPoolDocument, type HostPathPoolDocument } from "./hostpathpool.js";
+import { issuesToFindings } from "./issues.js";
+import { tidbClusterDocument, type TiDBClusterDocument } from "./tidb.js";
+
+/** Every document kind clusterc reads, by `kind`. */
+export const DOCUMENT_SCHEMAS = {
+  TiDBCluster: tidbClusterDocument,
+  HostPathPool: hostPathPoolDocument,
+} as const satisfies Record<string, z.ZodType>;
+
+export type DocumentKind = keyof typeof DOCUMENT_SCHEMAS;
+export type AnyDocument = TiDBClusterDocument | HostPathPoolDocument;
+
+/** A document that passed its schema, with the place it came from. */
+export interface ValidDocument<D extends AnyDocument = AnyDocument> {
+  document: D;
+  source: SourceDocument;
+}
+
+/** Validates every parsed document against the schema of its kind; collects all issues. */
+export function validateDocuments(sources: readonly SourceDocument[]): { documents: ValidDocument[]; findings: Finding[] } {
+  const documents: ValidDocument[] = [];
+  const findings: Finding[] = [];
+  for (const source of sources) {
+    if (source.value === undefined) continue; // unreadable: already reported by source/
+    const at = { file: source.file, doc: source.index };
+    const header = readHeader(source.value);
+    if ("wrongField" in header) {
+      findings.push({ origin: { ...at, path: [header.wrongField] }, severity: "error", ruleId: "schema-kind", message: headerMessage(header.wrongField, source.value) });
+      continue;
+    }
+    const result = DOCUMENT_SCHEMAS[header.kind].safeParse(source.value);
+    if (result.success) documents.push({ document: result.data as AnyDocument, source });
+    else findings.push(...issuesToFindings(result.error.issues, source.value, at));
+  }
+  return { documents, findings };
+}
+
+/** The document's kind, or the header field that is wrong. */
+function readHeader(value: unknown): { kind: DocumentKind } | { wrongField: "apiVersion" | "kind" } {
+  const record = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  if (record.apiVersion !== API_VERSION) return { wrongField: "apiVersion" };
+  const kind = record.kind;
+  return typeof kind === "string" && Object.hasOwn(DOCUMENT_SCHEMAS, kind) ? { kind: kind as DocumentKind } : { wrongField: "kind" };
+}
+
+function headerMessage(field: "apiVersion" | "kind", value: unknown): string {
+  const known = Object.keys(DOCUMENT_SCHEMAS).join(", ");
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return `a document must be a map with apiVersion: ${API_VERSION}, kind (one of ${known}), metadata and spec`;
+  }
+  return field === "apiVersion"
+    ? `apiVersion must be ${API_VERSION}`
+    : `kind must be one of ${known}`;
+}

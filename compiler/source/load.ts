@@ -1,0 +1,120 @@
+import { lstat, readFile, realpath } from "node:fs/promises";
+import path from "node:path";
+import fg from "fast-glob";
+import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import type { Finding } from "../diagnostics.js";
+
+/** Largest spec or policy file we read: real specs are a few KiB, anything larger is a mistake or an attack. */
+export const MAX_SOURCE_BYTES = 1024 * 1024;
+/** Aliases allowed when a document is turned into data; far above any honest spec, far below a "billion laughs". */
+export const MAX_ALIAS_COUNT = 100;
+
+/** One YAML document of a source file, with what is needed to point back into it. */
+export interface SourceDocument {
+  file: string;
+  index: number;
+  document: Document.Parsed;
+  /** The plain data of the document; undefined when it could not be read (its errors are reported). */
+  value: unknown;
+}
+
+export interface SourceFile {
+  /** Path relative to the project root, with forward slashes. */
+  file: string;
+  lineCounter: LineCounter;
+  documents: SourceDocument[];
+}
+
+export interface LoadedSources {
+  files: Map<string, SourceFile>;
+  findings: Finding[];
+}
+
+/** The folders a project keeps its inputs in. */
+export const SOURCE_DIRS = ["clusters", "policies"] as const;
+
+/** Finds and parses every spec and policy file under root, in sorted path order. */
+export async function loadSources(root: string): Promise<LoadedSources> {
+  const relativePaths = await fg(
+    SOURCE_DIRS.map((dir) => `${dir}/**/*.{yaml,yml}`),
+    { cwd: root, onlyFiles: true, followSymbolicLinks: false, dot: false },
+  );
+  relativePaths.sort();
+  const files = new Map<string, SourceFile>();
+  const findings: Finding[] = [];
+  for (const file of relativePaths) {
+    const text = await readSourceText(root, file, findings);
+    if (text !== undefined) files.set(file, parseSource(file, text, findings));
+  }
+  return { files, findings };
+}
+
+async function readSourceText(root: string, file: string, findings: Finding[]): Promise<string | undefined> {
+  const at = { file, doc: 0, path: [] };
+  const absolute = path.join(root, file);
+  const stats = await lstat(absolute);
+  if (stats.isSymbolicLink()) {
+    const target = await realpath(absolute).catch(() => undefined);
+    const dir = await realpath(path.join(root, file.split("/")[0]!));
+    if (target === undefined || !target.startsWith(dir + path.sep)) {
+      findings.push({
+        origin: at, severity: "error", ruleId: "source-symlink",
+        message: `is a symbolic link that leaves ${file.split("/")[0]}/; move the file into the repository instead of linking to it`,
+      });
+      return undefined;
+    }
+  }
+  const bytes = await readFile(absolute);
+  if (bytes.length > MAX_SOURCE_BYTES) {
+    findings.push({
+      origin: at, severity: "error", ruleId: "source-too-large",
+      message: `is ${bytes.length} bytes, over the ${MAX_SOURCE_BYTES}-byte limit for one spec file; split it into several files`,
+    });
+    return undefined;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    findings.push({
+      origin: at, severity: "error", ruleId: "source-encoding",
+      message: "is not valid UTF-8; save the file as UTF-8",
+    });
+    return undefined;
+  }
+}
+
+/** Parses every document of one file, reporting syntax errors at their exact position. */
+export function parseSource(file: string, text: string, findings: Finding[]): SourceFile {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const source: SourceFile = { file, lineCounter, documents: [] };
+  if (!Array.isArray(parsed)) return source; // an empty stream
+  parsed.forEach((document, index) => {
+    const errorFindings = document.errors.map((e): Finding => ({
+      origin: { file, doc: index, path: [], offset: e.pos[0] },
+      severity: "error",
+      ruleId: e.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax",
+      message: `${firstSentence(e.message)}; fix the YAML syntax`,
+    }));
+    findings.push(...errorFindings);
+    let value: unknown;
+    if (errorFindings.length === 0) {
+      try {
+        value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (e) {
+        findings.push({
+          origin: { file, doc: index, path: [] }, severity: "error", ruleId: "yaml-alias-limit",
+          message: `expands more than ${MAX_ALIAS_COUNT} aliases (${(e as Error).message}); write the values out instead of nesting aliases`,
+        });
+      }
+    }
+    if (document.contents !== null || errorFindings.length > 0) {
+      source.documents.push({ file, index, document, value });
+    }
+  });
+  return source;
+}
+
+function firstSentence(message: string): string {
+  return message.split("\n")[0]!.replace(/[.:]\s*$/, "");
+}
