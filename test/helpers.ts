@@ -1,0 +1,45 @@
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { run } from "../compiler/cli.js";
+
+/** The repository root; tests run from dist/test/, fixtures stay in test/fixtures/. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export function fixturePath(...parts: string[]): string {
+  return path.join(REPO_ROOT, "test", "fixtures", ...parts);
+}
+
+/** A throw-away project directory holding `files` (path -> content); removed by the returned cleanup. */
+export async function tempProject(files: Record<string, string>): Promise<{ root: string; cleanup: () => Promise<void> }> {
+  const root = await mkdtemp(path.join(tmpdir(), "clusterc-test-"));
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), content);
+  }
+  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** Runs the CLI in-process, as a user would from `cwd`, and captures what it prints. */
+export async function runCli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await run(args, { out: (t) => { stdout += t; }, err: (t) => { stderr += t; }, cwd });
+  return { code, stdout, stderr };
+}
+
+/** A TiDBCluster document named `name` whose spec block is `spec` (lines indented two spaces). */
+export function tidbSpec(name: string, spec: string): string {
+  return `apiVersion: clusterc/v1
+kind: TiDBCluster
+metadata: { name: ${name} }
+spec:
+${spec}`;
+}
+
+export const MINIMAL_TIDB_SPEC = `  version: v7.5.1
+  pd: { replicas: 3, storage: { size: 10Gi } }
+  tikv: { replicas: 3, storage: { size: 100Gi } }
+  rootPassword: { secretRef: { name: root, key: password } }
+`;
