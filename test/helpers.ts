@@ -2,7 +2,9 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 import { run } from "../compiler/cli.js";
+import { compile } from "../compiler/compile.js";
 
 /** The repository root; tests run from dist/test/, fixtures stay in test/fixtures/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -43,3 +45,18 @@ export const MINIMAL_TIDB_SPEC = `  version: v7.5.1
   tikv: { replicas: 3, storage: { size: 100Gi } }
   rootPassword: { secretRef: { name: root, key: password } }
 `;
+
+/** Compiles a throw-away project and returns its rendered objects, parsed, keyed by path under rendered/. */
+export async function compileProject(files: Record<string, string>) {
+  const project = await tempProject(files);
+  try {
+    const result = await compile(project.root);
+    const objects = new Map([...result.files].map(([file, text]) => [file, parse(text) as RenderedObject]));
+    return { ...result, objects };
+  } finally {
+    await project.cleanup();
+  }
+}
+
+/** A rendered object as a test reads it: loosely typed, walked with optional chaining. */
+export type RenderedObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; [key: string]: any };

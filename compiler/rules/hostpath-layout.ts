@@ -19,11 +19,10 @@ export const SYSTEM_PATHS = [
 /** Why a pool directory is unsafe, or undefined when it is fine. */
 export function unsafePathReason(directory: string): string | undefined {
   if (!path.posix.isAbsolute(directory)) return "is not an absolute path";
-  if (path.posix.normalize(directory) !== directory || (directory.length > 1 && directory.endsWith("/"))) {
-    return `is not normalised (write ${path.posix.normalize(directory).replace(/(.)\/$/, "$1")})`;
-  }
-  if (directory === "/") return "is the root directory";
-  const system = SYSTEM_PATHS.find((p) => directory === p || directory.startsWith(p + "/"));
+  const normalised = path.posix.normalize(directory).replace(/(.)\/$/, "$1");
+  if (normalised === "/") return "is the root directory";
+  const system = SYSTEM_PATHS.find((p) => normalised === p || normalised.startsWith(p + "/"));
+  if (normalised !== directory) return `is not normalised (it means ${normalised}${system ? `, under the system path ${system}` : ""})`;
   return system && `is under the system path ${system}`;
 }
 

@@ -5,8 +5,10 @@ import type { Rule } from "./types.js";
 
 const ID = "secrets-hygiene";
 
-/** Environment variable names that announce a secret value. */
+/** Environment variable names that announce a secret value... */
 const SECRET_ENV_NAME = /(PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+/** ...unless they only say where the secret is (MYSQL_ROOT_PASSWORD_FILE, TLS_SECRET_NAME). */
+const SECRET_LOCATION_SUFFIX = /_(FILE|PATH|NAME)$/i;
 
 /** Switches that leave a database without a password. */
 const EMPTY_PASSWORD_ENV = /^(MYSQL_ALLOW_EMPTY_PASSWORD|MARIADB_ALLOW_EMPTY_ROOT_PASSWORD|ALLOW_EMPTY_PASSWORD)$/;
@@ -52,7 +54,7 @@ function manifestFindings(manifest: Manifest): Finding[] {
     const at = `${where}, container ${container.name}`;
     const envFindings = (container.env ?? []).flatMap((env) => {
       if (EMPTY_PASSWORD_ENV.test(env.name)) return [error(origin, ID, `${at}: ${env.name} allows an empty password; set a password from a Secret instead`)];
-      if (env.value && SECRET_ENV_NAME.test(env.name)) return [error(origin, ID, `${at}: env ${env.name} holds a literal value (not shown); use valueFrom.secretKeyRef`)];
+      if (env.value && SECRET_ENV_NAME.test(env.name) && !SECRET_LOCATION_SUFFIX.test(env.name)) return [error(origin, ID, `${at}: env ${env.name} holds a literal value (not shown); use valueFrom.secretKeyRef`)];
       return [];
     });
     const args = [...(container.command ?? []), ...(container.args ?? [])];

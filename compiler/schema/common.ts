@@ -82,7 +82,7 @@ const externalSecret = z.strictObject({
  */
 export const secretSource = z.preprocess(
   (value, ctx) => {
-    if (value !== null && typeof value !== "object") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
       ctx.addIssue({
         code: "custom",
         params: { ruleId: SECRET_LITERAL },

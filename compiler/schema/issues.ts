@@ -21,7 +21,7 @@ function toFinding(issue: z.core.$ZodIssue, path: Path, input: unknown, at: Omit
   switch (issue.code) {
     case "invalid_type":
       return valueAt(input, path) === undefined
-        ? finding(at, path, "schema-missing-field", `is required (${issue.expected}); add it`)
+        ? finding(at, path, "schema-missing-field", `is required (${article(issue.expected)}); add it`)
         : finding(at, path, "schema-type", `must be ${article(issue.expected)}, not ${describeType(valueAt(input, path))}`);
     case "invalid_value":
       return finding(at, path, "schema-value", `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`);
