@@ -3,6 +3,7 @@ import { ENGINES } from "./engines/index.js";
 import type { ClusterBuild, Engine } from "./engines/types.js";
 import { layoutClusters } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
+import { deliveryFolders, layoutDelivery } from "./gitops/delivery.js";
 import { RULES } from "./rules/index.js";
 import { validateDocuments } from "./schema/index.js";
 import { loadSources } from "./source/load.js";
@@ -45,8 +46,9 @@ export async function compile(root: string): Promise<CompileResult> {
   }
   if (findings.some((f) => f.severity === "error")) return finish(findings, undefined, fleet);
 
-  findings.push(...validateManifests(builds.flatMap((b) => b.manifests)));
-  return finish(findings, layoutClusters(builds), fleet);
+  const delivery = fleet.gitops ? deliveryFolders(fleet.gitops, fleet.clusters) : [];
+  findings.push(...validateManifests([...builds, ...delivery].flatMap((b) => b.manifests)));
+  return finish(findings, new Map([...layoutClusters(builds), ...layoutDelivery(delivery)]), fleet);
 }
 
 function expand(cluster: Cluster): ClusterBuild {

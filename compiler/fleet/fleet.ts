@@ -1,6 +1,7 @@
 import path from "node:path";
 import { error, type Finding, type Origin } from "../diagnostics.js";
 import type { ValidDocument } from "../schema/index.js";
+import type { GitOpsSpec } from "../schema/gitops.js";
 import type { HostPathPoolDocument } from "../schema/hostpathpool.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
 
@@ -37,10 +38,19 @@ export interface HostPathPool {
   origin: Origin;
 }
 
+/** Where Argo CD and Flux find rendered/: the repository's one GitOps document. */
+export interface GitOpsTarget {
+  name: string;
+  spec: GitOpsSpec;
+  origin: Origin;
+}
+
 export interface Fleet {
   /** Sorted by name, so every later stage sees the same order whatever the file order. */
   clusters: Cluster[];
   pools: ReadonlyMap<string, HostPathPool>;
+  /** Absent without a GitOps document: then nothing is rendered for Argo CD or Flux. */
+  gitops?: GitOpsTarget;
 }
 
 /** Top-level folders of rendered/ that belong to the GitOps objects, not to a cluster. */
@@ -51,6 +61,7 @@ export function buildFleet(documents: readonly ValidDocument[]): { fleet: Fleet;
   const findings: Finding[] = [];
   const clusters = new Map<string, Cluster>();
   const pools = new Map<string, HostPathPool>();
+  let gitops: GitOpsTarget | undefined;
   for (const { document, source } of documents) {
     const origin: Origin = { file: source.file, doc: source.index, path: [] };
     const nameOrigin = { ...origin, path: ["metadata", "name"] };
@@ -58,6 +69,15 @@ export function buildFleet(documents: readonly ValidDocument[]): { fleet: Fleet;
       const first = pools.get(document.metadata.name);
       if (first) findings.push(duplicate(nameOrigin, "HostPathPool", document.metadata.name, first.origin));
       else pools.set(document.metadata.name, toPool(document, origin));
+      continue;
+    }
+    if (document.kind === "GitOps") {
+      if (gitops) {
+        findings.push(error({ ...origin, path: ["kind"] }, "gitops-duplicate",
+          `a second GitOps document ("${document.metadata.name}"): a repository has one, and "${gitops.name}" in ${gitops.origin.file} already says where Argo CD and Flux find rendered/. Merge them into one document`));
+      } else {
+        gitops = { name: document.metadata.name, spec: document.spec, origin };
+      }
       continue;
     }
     const first = clusters.get(document.metadata.name);
@@ -80,7 +100,7 @@ export function buildFleet(documents: readonly ValidDocument[]): { fleet: Fleet;
     });
   }
   const sorted = [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name));
-  return { fleet: { clusters: sorted, pools }, findings };
+  return { fleet: { clusters: sorted, pools, ...(gitops && { gitops }) }, findings };
 }
 
 function duplicate(at: Origin, what: string, name: string, first: Origin): Finding {

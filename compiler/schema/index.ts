@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Finding } from "../diagnostics.js";
 import type { SourceDocument } from "../source/load.js";
 import { API_VERSION } from "./common.js";
+import { gitOpsDocument, type GitOpsDocument } from "./gitops.js";
 import { hostPathPoolDocument, type HostPathPoolDocument } from "./hostpathpool.js";
 import { issuesToFindings } from "./issues.js";
 import { tidbClusterDocument, type TiDBClusterDocument } from "./tidb.js";
@@ -10,10 +11,11 @@ import { tidbClusterDocument, type TiDBClusterDocument } from "./tidb.js";
 export const DOCUMENT_SCHEMAS = {
   TiDBCluster: tidbClusterDocument,
   HostPathPool: hostPathPoolDocument,
+  GitOps: gitOpsDocument,
 } as const satisfies Record<string, z.ZodType>;
 
 export type DocumentKind = keyof typeof DOCUMENT_SCHEMAS;
-export type AnyDocument = TiDBClusterDocument | HostPathPoolDocument;
+export type AnyDocument = TiDBClusterDocument | HostPathPoolDocument | GitOpsDocument;
 
 /** A document that passed its schema, with the place it came from. */
 export interface ValidDocument<D extends AnyDocument = AnyDocument> {

@@ -1,4 +1,7 @@
+import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { ApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
 import { ExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret";
+import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
@@ -23,6 +26,9 @@ const MODELS: Record<string, new (data: never) => Model> = {
   "batch/v1/Job": Job,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "external-secrets.io/v1beta1/ExternalSecret": ExternalSecret,
+  "argoproj.io/v1alpha1/Application": Application,
+  "argoproj.io/v1alpha1/ApplicationSet": ApplicationSet,
+  "kustomize.toolkit.fluxcd.io/v1/Kustomization": Kustomization,
 };
 
 /** Validates each object against its Kubernetes (or CRD) OpenAPI schema; a failure points at the spec field that produced it. */

@@ -1,0 +1,47 @@
+import type { Origin } from "../diagnostics.js";
+import { objectFileName } from "../emit/layout.js";
+import { toCanonicalYaml } from "../emit/serialize.js";
+import type { Manifest } from "../engines/types.js";
+import type { Cluster, GitOpsTarget, RESERVED_OUTPUT_DIRS } from "../fleet/fleet.js";
+import { argoCdObjects } from "./argocd.js";
+import { fluxObjects } from "./flux.js";
+
+/** One folder of rendered/ that a GitOps tool reads, e.g. rendered/argocd/. */
+export interface DeliveryFolder {
+  dir: (typeof RESERVED_OUTPUT_DIRS)[number];
+  manifests: Manifest[];
+}
+
+/** The Argo CD and Flux objects that deliver every cluster of the fleet, for the tools the GitOps document names. */
+export function deliveryFolders(target: GitOpsTarget, clusters: readonly Cluster[]): DeliveryFolder[] {
+  const { repoURL, revision, argocd, flux } = target.spec;
+  const at = (field: string): Origin => ({ ...target.origin, path: ["spec", field] });
+  const folders: DeliveryFolder[] = [];
+  if (argocd) {
+    if (repoURL === undefined) throw new Error("schema bug: spec.argocd passed without spec.repoURL");
+    const objects = argoCdObjects(target.name, { repoURL, revision }, argocd, clusters);
+    folders.push({ dir: "argocd", manifests: objects.map((object) => ({ object, origin: at("argocd") })) });
+  }
+  if (flux) {
+    folders.push({ dir: "flux", manifests: fluxObjects(flux, clusters).map((object) => ({ object, origin: at("flux") })) });
+  }
+  return folders;
+}
+
+/**
+ * The files of each folder, keyed by path under rendered/: one object per file plus a
+ * kustomization.yaml listing them, so an app-of-apps or a Flux root Kustomization can point at the folder.
+ */
+export function layoutDelivery(folders: readonly DeliveryFolder[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const { dir, manifests } of folders) {
+    const names = manifests.map(({ object }) => objectFileName(object));
+    manifests.forEach(({ object }, i) => files.set(`${dir}/${names[i]}`, toCanonicalYaml(object)));
+    files.set(`${dir}/kustomization.yaml`, toCanonicalYaml({
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      resources: names,
+    }));
+  }
+  return files;
+}
