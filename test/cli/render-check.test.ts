@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { readTree } from "../../compiler/emit/tree.js";
+import { MINIMAL_TIDB_SPEC, runCli, tempProject, tidbSpec } from "../helpers.js";
+
+const POOL = `apiVersion: clusterc/v1
+kind: HostPathPool
+metadata: { name: dc1 }
+spec:
+  nodes:
+    - { name: n1, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
+    - { name: n2, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
+    - { name: n3, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
+`;
+const ON_POOL = MINIMAL_TIDB_SPEC.replace("size: 100Gi }", "size: 100Gi, hostPath: { pool: dc1 } }");
+
+describe("clusterc render and check", () => {
+  it("renders rendered/<spec dir>/<cluster>/ with one object per file and a kustomization.yaml", async () => {
+    const project = await tempProject({ "clusters/prod/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC) });
+    const { code } = await runCli(["render"], project.root);
+    const files = await readTree(path.join(project.root, "rendered"));
+    await project.cleanup();
+    assert.equal(code, 0);
+    assert.ok([...files.keys()].every((f) => f.startsWith("prod/orders/")));
+    assert.ok(files.has("prod/orders/statefulset-orders-pd.yaml"));
+    const listed = (files.get("prod/orders/kustomization.yaml")!.match(/^ *- (\S+)$/gm) ?? []).map((l) => l.trim().slice(2)).sort();
+    assert.deepEqual(listed, [...files.keys()].filter((f) => !f.endsWith("kustomization.yaml")).map((f) => path.basename(f)).sort());
+  });
+
+  it("check passes on fresh output, then fails with a unified diff after a spec edit", async () => {
+    const project = await tempProject({ "clusters/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC) });
+    await runCli(["render"], project.root);
+    const fresh = await runCli(["check"], project.root);
+    await writeFile(path.join(project.root, "clusters/orders.yaml"), tidbSpec("orders", MINIMAL_TIDB_SPEC.replace("version: v7.5.1", "version: v7.5.2")));
+    const stale = await runCli(["check"], project.root);
+    await project.cleanup();
+    assert.equal(fresh.code, 0);
+    assert.equal(fresh.stdout, "");
+    assert.equal(stale.code, 1);
+    assert.match(stale.stdout, /^--- a\/rendered\/orders\/statefulset-orders-pd\.yaml$/m);
+    assert.match(stale.stdout, /^-\s+image: pingcap\/pd:v7\.5\.1$/m);
+    assert.match(stale.stdout, /^\+\s+image: pingcap\/pd:v7\.5\.2$/m);
+    assert.match(stale.stderr, /changed: rendered\/orders\/statefulset-orders-pd\.yaml/);
+    assert.match(stale.stderr, /npx clusterc render/);
+  });
+
+  it("check names missing and extra files; render removes what no spec produces", async () => {
+    const project = await tempProject({ "clusters/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC) });
+    await runCli(["render"], project.root);
+    await mkdir(path.join(project.root, "rendered/old"), { recursive: true });
+    await writeFile(path.join(project.root, "rendered/old/service-gone.yaml"), "kind: Service\n");
+    await rm(path.join(project.root, "rendered/orders/service-orders-pd.yaml"));
+    const stale = await runCli(["check"], project.root);
+    const rendered = await runCli(["render"], project.root);
+    const files = await readTree(path.join(project.root, "rendered"));
+    await project.cleanup();
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /missing: rendered\/orders\/service-orders-pd\.yaml/);
+    assert.match(stale.stderr, /extra: +rendered\/old\/service-gone\.yaml/);
+    assert.equal(rendered.code, 0);
+    assert.ok(files.has("orders/service-orders-pd.yaml"));
+    assert.ok(![...files.keys()].some((f) => f.startsWith("old/")));
+  });
+
+  it("--only re-renders the named clusters and leaves the rest of rendered/ as it is", async () => {
+    const project = await tempProject({
+      "clusters/a.yaml": tidbSpec("alpha", MINIMAL_TIDB_SPEC),
+      "clusters/b.yaml": tidbSpec("beta", MINIMAL_TIDB_SPEC),
+    });
+    await runCli(["render"], project.root);
+    for (const name of ["a", "b"]) {
+      const file = path.join(project.root, `clusters/${name}.yaml`);
+      await writeFile(file, (await readFile(file, "utf8")).replace("v7.5.1", "v7.5.2"));
+    }
+    const { code } = await runCli(["render", "--only", "beta"], project.root);
+    const files = await readTree(path.join(project.root, "rendered"));
+    const unknown = await runCli(["render", "--only", "gamma"], project.root);
+    await project.cleanup();
+    assert.equal(code, 0);
+    assert.match(files.get("alpha/statefulset-alpha-pd.yaml")!, /pd:v7\.5\.1/);
+    assert.match(files.get("beta/statefulset-beta-pd.yaml")!, /pd:v7\.5\.2/);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no cluster named gamma/);
+  });
+
+  it("is byte-for-byte deterministic, whatever the file names and document order", async () => {
+    const pool = POOL;
+    const alpha = tidbSpec("alpha", ON_POOL);
+    const beta = tidbSpec("beta", MINIMAL_TIDB_SPEC);
+    // GIVEN the same fleet laid out two ways: one file with pool last vs. separate files with pool first
+    const one = await tempProject({ "clusters/all.yaml": [beta, alpha, pool].join("---\n") });
+    const two = await tempProject({ "clusters/0-pool.yaml": pool, "clusters/z-alpha.yaml": alpha, "clusters/a-beta.yaml": beta });
+    // WHEN both are rendered (the first twice)
+    for (const p of [one, two, one]) assert.equal((await runCli(["render"], p.root)).code, 0);
+    const first = await readTree(path.join(one.root, "rendered"));
+    const second = await readTree(path.join(two.root, "rendered"));
+    await Promise.all([one.cleanup(), two.cleanup()]);
+    // THEN the trees are identical
+    assert.deepEqual(second, first);
+    assert.ok(first.size > 20);
+  });
+
+  it("exits 2 on usage errors", async () => {
+    const project = await tempProject({});
+    const results = await Promise.all([["frobnicate"], ["render", "--bogus"], ["lint", "--format", "xml"], []].map((args) => runCli(args, project.root)));
+    await project.cleanup();
+    for (const r of results) assert.equal(r.code, 2);
+  });
+
+  it("lint prints located diagnostics as text, JSON or GitHub annotations, and writes nothing", async () => {
+    const project = await tempProject({ "clusters/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC.replace("replicas: 3, storage: { size: 10Gi }", "replicas: 0, storage: { size: 10Gi }")) });
+    const text = await runCli(["lint"], project.root);
+    const json = await runCli(["lint", "--format", "json"], project.root);
+    const github = await runCli(["lint", "--format", "github"], project.root);
+    const rendered = await readTree(path.join(project.root, "rendered"));
+    await project.cleanup();
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /^clusters\/orders\.yaml:6:9: error schema-value spec\.pd\.replicas: must be at least 1$/m);
+    assert.deepEqual(JSON.parse(json.stdout).map((d: { ruleId: string; line: number }) => [d.ruleId, d.line]), [["schema-value", 6]]);
+    assert.match(github.stdout, /^::error file=clusters\/orders\.yaml,line=6,col=9,title=schema-value::/);
+    assert.equal(rendered.size, 0);
+  });
+});
