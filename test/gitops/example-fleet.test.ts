@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { cp, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { parse, parseAllDocuments } from "yaml";
+import { readTree } from "../../compiler/emit/tree.js";
+import { REPO_ROOT, runCli, tempProject, type RenderedObject } from "../helpers.js";
+
+const run = promisify(execFile);
+
+/** The repository's own clusters/, GitOps document included, rendered fresh into a scratch copy. */
+async function renderExampleFleet(edit: (gitops: string) => string = (text) => text) {
+  const project = await tempProject({});
+  await cp(path.join(REPO_ROOT, "clusters"), path.join(project.root, "clusters"), { recursive: true });
+  const gitopsFile = path.join(project.root, "clusters/gitops.yaml");
+  await writeFile(gitopsFile, edit(await readFile(gitopsFile, "utf8")));
+  const { code, stderr } = await runCli(["render"], project.root);
+  assert.equal(code, 0, stderr);
+  return { ...project, files: await readTree(path.join(project.root, "rendered")) };
+}
+
+type Rendered = Awaited<ReturnType<typeof renderExampleFleet>>;
+
+/** The objects of the files a folder's kustomization.yaml lists, as we wrote them. */
+function listedObjects(files: ReadonlyMap<string, string>, dir: string): RenderedObject[] {
+  const { resources } = parse(files.get(`${dir}/kustomization.yaml`)!) as { resources: string[] };
+  return resources.map((name) => parse(files.get(`${dir}/${name}`)!) as RenderedObject);
+}
+
+describe("the example fleet's GitOps folders", () => {
+  let fleet: Rendered;
+  let appSetFleet: Rendered;
+  before(async () => {
+    fleet = await renderExampleFleet();
+    appSetFleet = await renderExampleFleet((text) => text.replace(/argocd: \{/, "argocd: { mode: applicationset,"));
+  });
+  after(async () => {
+    await fleet.cleanup();
+    await appSetFleet.cleanup();
+  });
+
+  it("the committed rendered/argocd and rendered/flux are what the example fleet renders", async () => {
+    // GIVEN the fresh render of clusters/ WHEN compared with the committed folders THEN they are the same files
+    const committed = await readTree(path.join(REPO_ROOT, "rendered"));
+    for (const dir of ["argocd/", "flux/"]) {
+      const pick = (files: ReadonlyMap<string, string>) => new Map([...files].filter(([f]) => f.startsWith(dir)));
+      assert.ok(pick(fleet.files).size > 0, dir);
+      assert.deepEqual(pick(committed), pick(fleet.files), dir);
+    }
+  });
+
+  it("every Application and Kustomization points at a rendered cluster folder, one per cluster", () => {
+    // GIVEN the rendered tree
+    const clusterDirs = [...fleet.files.keys()]
+      .filter((f) => f.endsWith("/kustomization.yaml") && !f.startsWith("argocd/") && !f.startsWith("flux/"))
+      .map((f) => `rendered/${path.posix.dirname(f)}`)
+      .sort();
+    assert.ok(clusterDirs.length >= 2);
+    // WHEN we collect where Argo CD and Flux are told to look
+    const appPaths = listedObjects(fleet.files, "argocd").map((app) => app.spec.source.path as string).sort();
+    const fluxPaths = listedObjects(fleet.files, "flux").map((k) => (k.spec.path as string).replace(/^\.\//, "")).sort();
+    // THEN each names a folder of the tree that holds a kustomization.yaml, and every cluster folder is named once
+    assert.deepEqual(appPaths, clusterDirs);
+    assert.deepEqual(fluxPaths, clusterDirs);
+  });
+
+  for (const [mode, dirs] of [["applications", ["argocd", "flux"]], ["applicationset", ["argocd"]]] as const) {
+    it(`kubectl kustomize builds ${dirs.join(" and ")} (${mode} mode) to exactly our objects`, async () => {
+      const rendered = mode === "applications" ? fleet : appSetFleet;
+      for (const dir of dirs) {
+        // GIVEN the objects of the files the folder lists
+        const ours = listedObjects(rendered.files, dir);
+        assert.ok(ours.length > 0);
+        // WHEN kustomize builds the folder, as an app-of-apps or a Flux root Kustomization would
+        const { stdout } = await run("kubectl", ["kustomize", path.join(rendered.root, "rendered", dir)]);
+        const built = parseAllDocuments(stdout).map((doc) => doc.toJS() as RenderedObject);
+        // THEN it yields the same objects, field for field
+        const byName = (objects: RenderedObject[]) => new Map(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+        assert.deepEqual(byName(built), byName(ours), dir);
+        assert.equal(built.length, ours.length);
+      }
+    });
+  }
+});
