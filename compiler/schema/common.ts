@@ -12,7 +12,8 @@ export const dnsLabel = z
   .max(63)
   .refine((value) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value), {
     params: { ruleId: "schema-name", expected: "a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit" },
-  });
+  })
+  .meta({ title: "DNS-1123 label" });
 
 /** A string that must match `pattern`; `expected` completes the sentence "must be ...". */
 export function matching(pattern: RegExp, expected: string) {
@@ -22,7 +23,8 @@ export function matching(pattern: RegExp, expected: string) {
 export const quantity = z
   .union([z.string(), z.number().nonnegative()])
   .transform((value) => String(value))
-  .refine((value) => QUANTITY_PATTERN.test(value), { params: { expected: "a Kubernetes quantity such as 500m, 2, 10Gi" } });
+  .refine((value) => QUANTITY_PATTERN.test(value), { params: { expected: "a Kubernetes quantity such as 500m, 2, 10Gi" } })
+  .meta({ title: "quantity" });
 
 export const clusterMetadata = z.strictObject({
   name: dnsLabel.describe("Cluster name, unique across the repository; prefixes every object name"),
@@ -103,9 +105,9 @@ export const secretSource = z.preprocess(
         ctx.addIssue({ code: "custom", message: "needs exactly one of secretRef or externalSecret" });
       }
     }),
-);
+).meta({ title: "secret source" });
 export type SecretSource = z.output<typeof secretSource>;
 
 export function replicas(defaultCount: number) {
-  return z.number().int().min(1).max(99).default(defaultCount).describe(`Number of replicas (default ${defaultCount})`);
+  return z.number().int().min(1).max(99).default(defaultCount).describe("Number of replicas");
 }

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { DOCUMENT_SCHEMAS } from "../../compiler/schema/index.js";
+import { fieldReference } from "../../compiler/schema/reference.js";
+import { RULES } from "../../compiler/rules/index.js";
+import { generatedBlock } from "../../scripts/readme-blocks.js";
+import { REPO_ROOT } from "../helpers.js";
+
+const readme = () => readFile(path.join(REPO_ROOT, "README.md"), "utf8");
+
+describe("README", () => {
+  it("opens with the two quick-start commands", async () => {
+    const text = await readme();
+    const quickStart = text.slice(text.indexOf("## Quick start"), text.indexOf("## The daily loop"));
+    assert.match(quickStart, /npm ci && npm run render/);
+    assert.match(quickStart, /npm test/);
+  });
+
+  for (const [kind, schema] of Object.entries(DOCUMENT_SCHEMAS)) {
+    it(`documents every ${kind} field as the schema defines it (run \`npm run docs\` to refresh)`, async () => {
+      assert.ok((await readme()).includes(generatedBlock(kind, fieldReference(schema))));
+    });
+  }
+
+  it("lists every rule ID in the rules table", async () => {
+    const text = await readme();
+    for (const rule of RULES) assert.match(text, new RegExp(`^\\| \`${rule.id}\``, "m"), rule.id);
+  });
+});
