@@ -73,6 +73,7 @@ describe("the example fleet's GitOps folders", () => {
         // GIVEN the objects of the files the folder lists
         const ours = listedObjects(rendered.files, dir);
         assert.ok(ours.length > 0);
+        if (mode === "applicationset") assert.deepEqual(ours.map((o) => o.kind), ["ApplicationSet"]);
         // WHEN kustomize builds the folder, as an app-of-apps or a Flux root Kustomization would
         const { stdout } = await run("kubectl", ["kustomize", path.join(rendered.root, "rendered", dir)]);
         const built = parseAllDocuments(stdout).map((doc) => doc.toJS() as RenderedObject);
