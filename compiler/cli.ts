@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { compile, type CompileResult } from "./compile.js";
 import { formatText, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { compareTrees, isEmpty } from "./emit/compare.js";
+import { explainCluster } from "./explain.js";
 import { RENDERED_DIR, readTree, replaceTree } from "./emit/tree.js";
 
 const EXIT_OK = 0;
@@ -13,6 +14,7 @@ const USAGE = `usage:
   clusterc render [--root DIR] [--only NAME...]   write rendered/ from clusters/ and policies/
   clusterc check  [--root DIR]                    exit 1 if rendered/ is stale or a rule fails; print the diff
   clusterc lint   [--root DIR] [--format text|json|github]   diagnostics only
+  clusterc explain CLUSTER [--root DIR]           each effective setting of a cluster and which policy or spec line set it
 
 exit codes: 0 ok, 1 findings (errors in specs, broken rules, stale output), 2 usage or internal error`;
 
@@ -32,6 +34,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "render": return await render(rest, io);
       case "check": return await check(rest, io);
       case "lint": return await lint(rest, io);
+      case "explain": return await explain(rest, io);
       case undefined: case "help": case "--help": case "-h":
         io.out(USAGE + "\n");
         return command === undefined ? EXIT_USAGE : EXIT_OK;
@@ -125,20 +128,44 @@ async function lint(args: readonly string[], io: Io): Promise<number> {
   const display = (d: Diagnostic) => ({ ...d, file: displayPath(root, d.file, io) });
   if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
   else if (format === "github") io.out(diagnostics.map((d) => githubAnnotation(display(d))).join(""));
-  else printDiagnostics(diagnostics, root, io, io.out);
+  else printDiagnostics(diagnostics, root, io, io.out, true);
   return hasErrors(diagnostics) ? EXIT_FINDINGS : EXIT_OK;
+}
+
+async function explain(args: readonly string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: ROOT_OPTION, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError("explain takes one cluster name");
+  const name = parsed.positionals[0]!;
+  const root = path.resolve(io.cwd, parsed.values.root ?? ".");
+  const result = await compile(root);
+  const cluster = result.fleet?.clusters.find((c) => c.name === name);
+  if (!cluster) {
+    printDiagnostics(result.diagnostics, root, io);
+    if (hasErrors(result.diagnostics) && !result.fleet) return EXIT_FINDINGS;
+    throw new UsageError(`no cluster named ${name}`);
+  }
+  io.out(explainCluster(cluster, result.locate));
+  return EXIT_OK;
 }
 
 /** A GitHub Actions workflow command, which shows the finding on the pull request's diff. */
 function githubAnnotation(d: Diagnostic): string {
   const escape = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-  return `::${d.severity} file=${d.file},line=${d.line},col=${d.col},title=${d.ruleId}::${escape(d.message)}\n`;
+  return `::${d.severity === "note" ? "notice" : d.severity} file=${d.file},line=${d.line},col=${d.col},title=${d.ruleId}::${escape(d.message)}\n`;
 }
 
 function displayPath(root: string, file: string, io: Io): string {
   return path.relative(io.cwd, path.join(root, file)) || file;
 }
 
-function printDiagnostics(diagnostics: readonly Diagnostic[], root: string, io: Io, write = io.err): void {
-  for (const d of diagnostics) write(formatText(d, (file) => displayPath(root, file, io)) + "\n");
+/** Prints errors and warnings; notes (suppressed findings) only where asked, as lint does. */
+function printDiagnostics(diagnostics: readonly Diagnostic[], root: string, io: Io, write = io.err, withNotes = false): void {
+  for (const d of diagnostics) {
+    if (d.severity !== "note" || withNotes) write(formatText(d, (file) => displayPath(root, file, io)) + "\n");
+  }
 }

@@ -1,5 +1,6 @@
-import { compareDiagnostics, hasErrors, type Diagnostic, type Finding } from "./diagnostics.js";
+import { compareDiagnostics, hasErrors, type Diagnostic, type Finding, type Origin } from "./diagnostics.js";
 import { ENGINES } from "./engines/index.js";
+import { applyExceptions } from "./exceptions.js";
 import type { ClusterBuild, Engine } from "./engines/types.js";
 import { layoutClusters } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
@@ -7,7 +8,7 @@ import { deliveryFolders, layoutDelivery } from "./gitops/delivery.js";
 import { RULES } from "./rules/index.js";
 import { validateDocuments } from "./schema/index.js";
 import { loadSources } from "./source/load.js";
-import { locateFindings } from "./source/locate.js";
+import { locateFindings, locateOrigin } from "./source/locate.js";
 import { validateManifests } from "./validate/validate.js";
 
 export interface CompileResult {
@@ -15,6 +16,13 @@ export interface CompileResult {
   files: Map<string, string>;
   diagnostics: Diagnostic[];
   fleet?: Fleet;
+  /** Line and column of an origin in the sources, for commands that point at spec lines themselves. */
+  locate: (origin: Origin) => { line: number; col: number };
+}
+
+export interface CompileOptions {
+  /** The day policy exceptions are checked against (YYYY-MM-DD, UTC); today by default. */
+  today?: string;
 }
 
 /**
@@ -22,28 +30,32 @@ export interface CompileResult {
  * reports all it finds; a stage that found errors is the last one run, since later stages would
  * only repeat them. Nothing here touches rendered/.
  */
-export async function compile(root: string): Promise<CompileResult> {
+export async function compile(root: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const today = options.today ?? new Date().toISOString().slice(0, 10);
   const sources = await loadSources(root);
   const documents = [...sources.files.values()].flatMap((file) => file.documents);
   const finish = (findings: Finding[], files = new Map<string, string>(), fleet?: Fleet): CompileResult => {
     const diagnostics = locateFindings(findings, sources.files).sort(compareDiagnostics);
-    return { files: hasErrors(diagnostics) ? new Map() : files, diagnostics, ...(fleet && { fleet }) };
+    const locate = (origin: Origin) => locateOrigin(origin, sources.files);
+    return { files: hasErrors(diagnostics) ? new Map() : files, diagnostics, locate, ...(fleet && { fleet }) };
   };
 
   const findings = [...sources.findings];
   const schema = validateDocuments(documents);
   findings.push(...schema.findings);
-  const fleetResult = buildFleet(schema.documents);
+  const fleetResult = buildFleet(schema.documents, (kind) => ENGINES[kind as keyof typeof ENGINES]?.resourceDefaults ?? []);
   findings.push(...fleetResult.findings);
   if (findings.some((f) => f.severity === "error")) return finish(findings);
 
   const { fleet } = fleetResult;
   let builds: readonly ClusterBuild[] = fleet.clusters.map(expand);
+  const ruleFindings: Finding[] = [];
   for (const rule of RULES) {
     const result = rule.run(builds, { fleet });
     builds = result.builds;
-    findings.push(...result.findings);
+    ruleFindings.push(...result.findings);
   }
+  findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today));
   if (findings.some((f) => f.severity === "error")) return finish(findings, undefined, fleet);
 
   const delivery = fleet.gitops ? deliveryFolders(fleet.gitops, fleet.clusters) : [];

@@ -1,5 +1,8 @@
-/** How bad a finding is: errors fail the run (exit 1), warnings are reported only. */
-export type Severity = "error" | "warning";
+/**
+ * How bad a finding is: errors fail the run (exit 1), warnings are reported only, notes are findings
+ * a policy exception suppressed (lint shows them, so a suppression is never silent).
+ */
+export type Severity = "error" | "warning" | "note";
 
 /** One finding, located in the spec or policy file that caused it. */
 export interface Diagnostic {
@@ -30,6 +33,10 @@ export interface Finding {
   severity: Severity;
   ruleId: string;
   message: string;
+}
+
+export function warning(origin: Origin, ruleId: string, message: string): Finding {
+  return { origin, severity: "warning", ruleId, message };
 }
 
 export function error(origin: Origin, ruleId: string, message: string): Finding {

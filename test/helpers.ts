@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { run } from "../compiler/cli.js";
-import { compile } from "../compiler/compile.js";
+import { compile, type CompileOptions } from "../compiler/compile.js";
 
 /** The repository root; tests run from dist/test/, fixtures stay in test/fixtures/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -47,10 +47,10 @@ export const MINIMAL_TIDB_SPEC = `  version: v7.5.1
 `;
 
 /** Compiles a throw-away project and returns its rendered objects, parsed, keyed by path under rendered/. */
-export async function compileProject(files: Record<string, string>) {
+export async function compileProject(files: Record<string, string>, options: CompileOptions = {}) {
   const project = await tempProject(files);
   try {
-    const result = await compile(project.root);
+    const result = await compile(project.root, options);
     const objects = new Map([...result.files].map(([file, text]) => [file, parse(text) as RenderedObject]));
     return { ...result, objects };
   } finally {

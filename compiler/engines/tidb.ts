@@ -4,7 +4,8 @@ import type { Cluster } from "../fleet/fleet.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
 import { objectMeta, selectorLabels, type ComponentRef } from "./shared/metadata.js";
 import { httpProbes, tcpProbes } from "./shared/probes.js";
-import { effectiveResources, type Resources } from "./shared/resources.js";
+import type { Resources } from "./shared/resources.js";
+import { resourceValues } from "../fleet/policy.js";
 import { secretEnv } from "./shared/secrets.js";
 import { shellScript } from "./shared/shell.js";
 import { claimTemplate, deployment, headlessService, service, statefulSet, tcpPort } from "./shared/workloads.js";
@@ -26,7 +27,7 @@ export const TIDB_WAVES = { pd: 0, tikv: 1, tidb: 2 } as const;
 export const MYSQL_CLIENT_IMAGE = "mysql:8.0.36";
 
 /** Built-in resources per component, the lowest layer of resource defaults. */
-export const TIDB_DEFAULT_RESOURCES: Record<"pd" | "tikv" | "tidb", Resources> = {
+const DEFAULT_RESOURCES: Record<"pd" | "tikv" | "tidb", Resources> = {
   pd: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } },
   tikv: { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "4", memory: "16Gi" } },
   tidb: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "4", memory: "8Gi" } },
@@ -37,6 +38,7 @@ const DATA_VOLUME = "data";
 export const tidbEngine: Engine<TiDBClusterDocument> = {
   kind: "TiDBCluster",
   appName: "tidb",
+  resourceDefaults: (["pd", "tikv", "tidb"] as const).map((component) => ({ component, defaults: DEFAULT_RESOURCES[component], specPath: [component] })),
   expand(cluster) {
     const names = objectNames(cluster.name);
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
@@ -133,7 +135,7 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
       { name: "peer", containerPort: PD_PEER_PORT },
     ],
     ...tcpProbes(PD_CLIENT_PORT),
-    resources: effectiveResources(TIDB_DEFAULT_RESOURCES.pd, spec.resources),
+    resources: resourceValues(cluster.policy.resources.pd!),
     volumeMounts: [{ name: DATA_VOLUME, mountPath: "/var/lib/pd" }],
   };
   const at = origin("pd");
@@ -188,7 +190,7 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
       { name: "status", containerPort: TIKV_STATUS_PORT },
     ],
     ...tcpProbes(TIKV_PORT),
-    resources: effectiveResources(TIDB_DEFAULT_RESOURCES.tikv, spec.resources),
+    resources: resourceValues(cluster.policy.resources.tikv!),
     volumeMounts: [{ name: DATA_VOLUME, mountPath: "/var/lib/tikv" }],
   };
   const at = origin("tikv");
@@ -240,7 +242,7 @@ function tidbObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
       { name: "status", containerPort: TIDB_STATUS_PORT },
     ],
     ...httpProbes("/status", TIDB_STATUS_PORT),
-    resources: effectiveResources(TIDB_DEFAULT_RESOURCES.tidb, spec.resources),
+    resources: resourceValues(cluster.policy.resources.tidb!),
   };
   const nodePorts = spec.service.nodePorts;
   const ports = [

@@ -1,6 +1,7 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import type { Origin } from "../diagnostics.js";
 import type { Cluster, ClusterDocument } from "../fleet/fleet.js";
+import type { ComponentResourceDefaults } from "../fleet/policy.js";
 import type { StorageSpec } from "../schema/common.js";
 
 /** Any Kubernetes object: typed factories in engines/shared build the concrete kinds. */
@@ -57,5 +58,7 @@ export interface Engine<D extends ClusterDocument = ClusterDocument> {
   kind: D["kind"];
   /** The app.kubernetes.io/name label of everything it renders. */
   appName: string;
+  /** Built-in resources per component: the lowest layer, under policies and the spec. */
+  resourceDefaults: readonly ComponentResourceDefaults[];
   expand(cluster: Cluster<D>): ClusterBuild;
 }

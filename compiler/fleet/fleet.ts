@@ -3,7 +3,9 @@ import { error, type Finding, type Origin } from "../diagnostics.js";
 import type { ValidDocument } from "../schema/index.js";
 import type { GitOpsSpec } from "../schema/gitops.js";
 import type { HostPathPoolDocument } from "../schema/hostpathpool.js";
+import type { PolicyDocument } from "../schema/policy.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
+import { clusterPolicy, policyDefaultFindings, type ClusterPolicy, type ComponentResourceDefaults, type Policy } from "./policy.js";
 
 /** Every cluster document kind; engines register under these. */
 export type ClusterDocument = TiDBClusterDocument;
@@ -13,7 +15,10 @@ export interface Cluster<D extends ClusterDocument = ClusterDocument> {
   kind: D["kind"];
   name: string;
   namespace: string;
+  labels: Readonly<Record<string, string>>;
   spec: D["spec"];
+  /** The policies that select the cluster, layered over the engine's built-in defaults and under the spec. */
+  policy: ClusterPolicy;
   /** Where the document starts; engines extend `path` to point at fields. */
   origin: Origin;
   /** Directory under rendered/ that holds the cluster's objects, e.g. "prod/orders". */
@@ -51,24 +56,41 @@ export interface Fleet {
   pools: ReadonlyMap<string, HostPathPool>;
   /** Absent without a GitOps document: then nothing is rendered for Argo CD or Flux. */
   gitops?: GitOpsTarget;
+  /** In file-name order, the order they layer in. */
+  policies: Policy[];
 }
+
+/** What the fleet needs to know of the engines: the components whose resources policies may default. */
+export type ComponentsOf = (kind: string) => readonly ComponentResourceDefaults[];
 
 /** Top-level folders of rendered/ that belong to the GitOps objects, not to a cluster. */
 export const RESERVED_OUTPUT_DIRS = ["argocd", "flux"] as const;
 
 /** Builds the fleet model and reports what only shows across documents: duplicate names, clashing output paths. */
-export function buildFleet(documents: readonly ValidDocument[]): { fleet: Fleet; findings: Finding[] } {
+export function buildFleet(documents: readonly ValidDocument[], componentsOf: ComponentsOf): { fleet: Fleet; findings: Finding[] } {
   const findings: Finding[] = [];
-  const clusters = new Map<string, Cluster>();
+  const clusterDocuments = new Map<string, { document: ClusterDocument; origin: Origin; outputDir: string }>();
   const pools = new Map<string, HostPathPool>();
+  const policies = new Map<string, Policy>();
   let gitops: GitOpsTarget | undefined;
   for (const { document, source } of documents) {
     const origin: Origin = { file: source.file, doc: source.index, path: [] };
     const nameOrigin = { ...origin, path: ["metadata", "name"] };
+    const misplaced = misplacedFinding(document.kind, origin);
+    if (misplaced) {
+      findings.push(misplaced);
+      continue;
+    }
     if (document.kind === "HostPathPool") {
       const first = pools.get(document.metadata.name);
       if (first) findings.push(duplicate(nameOrigin, "HostPathPool", document.metadata.name, first.origin));
       else pools.set(document.metadata.name, toPool(document, origin));
+      continue;
+    }
+    if (document.kind === "Policy") {
+      const first = policies.get(document.metadata.name);
+      if (first) findings.push(duplicate(nameOrigin, "Policy", document.metadata.name, first.origin));
+      else policies.set(document.metadata.name, toPolicy(document, origin));
       continue;
     }
     if (document.kind === "GitOps") {
@@ -80,7 +102,7 @@ export function buildFleet(documents: readonly ValidDocument[]): { fleet: Fleet;
       }
       continue;
     }
-    const first = clusters.get(document.metadata.name);
+    const first = clusterDocuments.get(document.metadata.name);
     if (first) {
       findings.push(duplicate(nameOrigin, "cluster", document.metadata.name, first.origin));
       continue;
@@ -90,17 +112,38 @@ export function buildFleet(documents: readonly ValidDocument[]): { fleet: Fleet;
       findings.push(error(nameOrigin, "output-path-reserved", `a cluster at the top of clusters/ cannot be named "${outputDir}": rendered/${outputDir}/ holds the GitOps objects; rename it or move the file into a subfolder`));
       continue;
     }
-    clusters.set(document.metadata.name, {
-      kind: document.kind,
-      name: document.metadata.name,
-      namespace: document.metadata.namespace ?? document.metadata.name,
-      spec: document.spec,
-      origin,
-      outputDir,
-    });
+    clusterDocuments.set(document.metadata.name, { document, origin, outputDir });
   }
-  const sorted = [...clusters.values()].sort((a, b) => a.name.localeCompare(b.name));
-  return { fleet: { clusters: sorted, pools, ...(gitops && { gitops }) }, findings };
+  const orderedPolicies = [...policies.values()];
+  for (const policy of orderedPolicies) findings.push(...policyDefaultFindings(policy, componentsOf));
+  const clusters = [...clusterDocuments.values()]
+    .map(({ document, origin, outputDir }): Cluster => {
+      const labels = document.metadata.labels ?? {};
+      return {
+        kind: document.kind,
+        name: document.metadata.name,
+        namespace: document.metadata.namespace ?? document.metadata.name,
+        labels,
+        spec: document.spec,
+        policy: clusterPolicy(document.kind, document.metadata.name, labels, document.spec, origin, componentsOf(document.kind), orderedPolicies),
+        origin,
+        outputDir,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { fleet: { clusters, pools, policies: orderedPolicies, ...(gitops && { gitops }) }, findings };
+}
+
+/** Policies live in policies/, everything else in clusters/: a document in the other folder is a mistake. */
+function misplacedFinding(kind: string, origin: Origin): Finding | undefined {
+  const folder = origin.file.split("/")[0];
+  const expected = kind === "Policy" ? "policies" : "clusters";
+  if (folder === expected) return undefined;
+  return error({ ...origin, path: ["kind"] }, "source-folder", `a ${kind} document belongs in ${expected}/, not ${folder}/; move it`);
+}
+
+function toPolicy(document: PolicyDocument, origin: Origin): Policy {
+  return { name: document.metadata.name, spec: document.spec, origin };
 }
 
 function duplicate(at: Origin, what: string, name: string, first: Origin): Finding {

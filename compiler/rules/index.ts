@@ -1,7 +1,8 @@
 import { antiAffinity } from "./anti-affinity.js";
 import { dataProtection } from "./data-protection.js";
 import { hostPathLayout } from "./hostpath-layout.js";
-import { imagePinned } from "./image-pinned.js";
+import { images } from "./images.js";
+import { resourceBounds } from "./resource-bounds.js";
 import { resourceDefaults } from "./resource-defaults.js";
 import { secretsHygiene } from "./secrets-hygiene.js";
 import type { Rule } from "./types.js";
@@ -12,6 +13,7 @@ export const RULES: readonly Rule[] = [
   antiAffinity,
   resourceDefaults,
   dataProtection,
+  resourceBounds,
   secretsHygiene,
-  imagePinned,
+  images,
 ];

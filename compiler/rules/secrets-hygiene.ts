@@ -1,6 +1,7 @@
 import { error, type Finding } from "../diagnostics.js";
 import { containersOf, podSpecOf } from "../engines/shared/pods.js";
 import type { Manifest } from "../engines/types.js";
+import { secretIn } from "../secret-patterns.js";
 import type { Rule } from "./types.js";
 
 const ID = "secrets-hygiene";
@@ -14,17 +15,22 @@ const SECRET_LOCATION_SUFFIX = /_(FILE|PATH|NAME)$/i;
 const EMPTY_PASSWORD_ENV = /^(MYSQL_ALLOW_EMPTY_PASSWORD|MARIADB_ALLOW_EMPTY_ROOT_PASSWORD|ALLOW_EMPTY_PASSWORD)$/;
 const EMPTY_PASSWORD_FLAG = /skip[-_]grant[-_]tables/i;
 
-/** Text that carries a secret value: password-setting SQL with a quoted literal, or key material. */
-const SECRET_TEXT: readonly { pattern: RegExp; what: string }[] = [
-  { pattern: /IDENTIFIED\s+(WITH\s+\S+\s+)?BY\s+'[^'$]/i, what: "SQL that sets a literal password" },
-  { pattern: /SET\s+PASSWORD\b[^;]*=\s*(PASSWORD\s*\()?\s*'[^'$]/i, what: "SQL that sets a literal password" },
-  { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, what: "a private key" },
+/** SQL that sets a password from a quoted literal (a `$VARIABLE` filled in at run time is fine). */
+const PASSWORD_SQL = [
+  /IDENTIFIED\s+(WITH\s+\S+\s+)?BY\s+'[^'$]/i,
+  /SET\s+PASSWORD\b[^;]*=\s*(PASSWORD\s*\()?\s*'[^'$]/i,
 ];
+
+/** What secret a piece of configuration text holds, if any. */
+function secretInText(text: string): string | undefined {
+  return PASSWORD_SQL.some((p) => p.test(text)) ? "SQL that sets a literal password" : secretIn(text);
+}
 
 /**
  * Checks what was rendered, so that no engine or later change can put a secret in plain sight: no
- * literal value in a secret-named env var, no secret in a ConfigMap, no plaintext Secret object, no
- * empty-password switch. Messages name the place, never the value.
+ * literal value in a secret-named env var, no key, token or password SQL in a ConfigMap or env value,
+ * no plaintext Secret object, no empty-password switch. Encrypted forms (SealedSecret, SOPS files,
+ * ExternalSecret references) are not secrets in the clear and pass. Messages name the place, never the value.
  */
 export const secretsHygiene: Rule = {
   id: ID,
@@ -37,14 +43,14 @@ export const secretsHygiene: Rule = {
 function manifestFindings(manifest: Manifest): Finding[] {
   const { object, origin } = manifest;
   const where = `${object.kind} ${object.metadata.name}`;
-  if (object.kind === "Secret") {
+  if (object.kind === "Secret" && !(object as { sops?: unknown }).sops) {
     return [error(origin, ID, `${where} would be committed in plain text (base64 is not encryption); reference the Secret with secretRef or use externalSecret`)];
   }
   if (object.kind === "ConfigMap") {
     const data = (object as { data?: Record<string, string> }).data ?? {};
     return Object.entries(data).flatMap(([key, text]) => [
-      ...SECRET_TEXT.filter((s) => s.pattern.test(text)).map((s) =>
-        error(origin, ID, `${where}, key ${key}, holds ${s.what} (value not shown); read it from a Secret instead`)),
+      ...[secretInText(text)].filter((what) => what !== undefined).map((what) =>
+        error(origin, ID, `${where}, key ${key}, holds ${what} (value not shown); read it from a Secret instead`)),
       ...(EMPTY_PASSWORD_FLAG.test(text) ? [error(origin, ID, `${where}, key ${key}, turns on skip-grant-tables, which disables authentication; remove it`)] : []),
     ]);
   }
@@ -55,6 +61,8 @@ function manifestFindings(manifest: Manifest): Finding[] {
     const envFindings = (container.env ?? []).flatMap((env) => {
       if (EMPTY_PASSWORD_ENV.test(env.name)) return [error(origin, ID, `${at}: ${env.name} allows an empty password; set a password from a Secret instead`)];
       if (env.value && SECRET_ENV_NAME.test(env.name) && !SECRET_LOCATION_SUFFIX.test(env.name)) return [error(origin, ID, `${at}: env ${env.name} holds a literal value (not shown); use valueFrom.secretKeyRef`)];
+      const what = env.value ? secretIn(env.value) : undefined;
+      if (what) return [error(origin, ID, `${at}: env ${env.name} holds ${what} (value not shown); use valueFrom.secretKeyRef`)];
       return [];
     });
     const args = [...(container.command ?? []), ...(container.args ?? [])];

@@ -36,7 +36,7 @@ export const plainMetadata = z.strictObject({
   name: dnsLabel.describe("Name, unique among documents of this kind"),
 });
 
-const computeResources = z.strictObject({
+export const computeResources = z.strictObject({
   cpu: quantity.optional().describe("CPU, e.g. 500m or 2"),
   memory: quantity.optional().describe("Memory, e.g. 4Gi"),
 });

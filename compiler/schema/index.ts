@@ -5,6 +5,8 @@ import { API_VERSION } from "./common.js";
 import { gitOpsDocument, type GitOpsDocument } from "./gitops.js";
 import { hostPathPoolDocument, type HostPathPoolDocument } from "./hostpathpool.js";
 import { issuesToFindings } from "./issues.js";
+import { policyDocument, type PolicyDocument } from "./policy.js";
+import { secretFindings } from "./secret-scan.js";
 import { tidbClusterDocument, type TiDBClusterDocument } from "./tidb.js";
 
 /** Every document kind clusterc reads, by `kind`. */
@@ -12,10 +14,11 @@ export const DOCUMENT_SCHEMAS = {
   TiDBCluster: tidbClusterDocument,
   HostPathPool: hostPathPoolDocument,
   GitOps: gitOpsDocument,
+  Policy: policyDocument,
 } as const satisfies Record<string, z.ZodType>;
 
 export type DocumentKind = keyof typeof DOCUMENT_SCHEMAS;
-export type AnyDocument = TiDBClusterDocument | HostPathPoolDocument | GitOpsDocument;
+export type AnyDocument = TiDBClusterDocument | HostPathPoolDocument | GitOpsDocument | PolicyDocument;
 
 /** A document that passed its schema, with the place it came from. */
 export interface ValidDocument<D extends AnyDocument = AnyDocument> {
@@ -35,6 +38,7 @@ export function validateDocuments(sources: readonly SourceDocument[]): { documen
       findings.push({ origin: { ...at, path: [header.wrongField] }, severity: "error", ruleId: "schema-kind", message: headerMessage(header.wrongField, source.value) });
       continue;
     }
+    findings.push(...secretFindings(source.value, at));
     const result = DOCUMENT_SCHEMAS[header.kind].safeParse(source.value);
     if (result.success) documents.push({ document: result.data as AnyDocument, source });
     else findings.push(...issuesToFindings(result.error.issues, source.value, at));

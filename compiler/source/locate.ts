@@ -45,7 +45,7 @@ export function locateFindings(findings: readonly Finding[], files: ReadonlyMap<
   });
 }
 
-function locateOrigin(origin: Origin, files: ReadonlyMap<string, SourceFile>): { line: number; col: number } {
+export function locateOrigin(origin: Origin, files: ReadonlyMap<string, SourceFile>): { line: number; col: number } {
   const source = files.get(origin.file);
   if (!source) return { line: 1, col: 1 };
   const document = source.documents.find((d) => d.index === origin.doc)?.document;

@@ -3,19 +3,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { TIDB_WAVES } from "../../compiler/engines/tidb.js";
-import { gitOpsDocument } from "../../compiler/schema/gitops.js";
-import { fieldReference } from "../../compiler/schema/reference.js";
-import { generatedBlock } from "../../scripts/readme-blocks.js";
 import { REPO_ROOT } from "../helpers.js";
 
 const guide = () => readFile(path.join(REPO_ROOT, "docs/gitops.md"), "utf8");
 
 describe("docs/gitops.md", () => {
-  it("documents every GitOps field as the schema defines it", async () => {
-    // GIVEN the field table generated from the schema WHEN the guide is read THEN it holds that table
-    assert.ok((await guide()).includes(generatedBlock("GitOps", fieldReference(gitOpsDocument))));
-  });
-
   it("states the sync wave of every TiDB component as the engine sets it", async () => {
     // GIVEN the engine's waves WHEN the guide's wave table is read THEN each component is in its wave
     const text = await guide();

@@ -1,0 +1,46 @@
+import { error, type Finding } from "../diagnostics.js";
+import { containersOf, podSpecOf } from "../engines/shared/pods.js";
+import type { ClusterBuild } from "../engines/types.js";
+import { describeProvenance } from "../fleet/policy.js";
+import { compareQuantities, quantityValue } from "../quantity.js";
+import type { Rule } from "./types.js";
+
+const ID = "resource-bounds";
+const NAMES = ["cpu", "memory"] as const;
+
+/** Policy bounds, checked on what every container ends up with after all defaults are applied. */
+export const resourceBounds: Rule = {
+  id: ID,
+  description: "container requests and limits stay within the bounds policies set: minimum request, maximum limit, limit/request ratio",
+  run(builds) {
+    return { builds, findings: builds.flatMap(boundFindings) };
+  },
+};
+
+function boundFindings(build: ClusterBuild): Finding[] {
+  const { minimum, maximum, maxLimitRequestRatio } = build.cluster.policy;
+  return build.manifests.flatMap(({ object, origin }) => {
+    const pod = podSpecOf(object);
+    if (!pod) return [];
+    const at = { ...origin, path: [...origin.path, "resources"] };
+    return containersOf(pod).flatMap((container) => NAMES.flatMap((name) => {
+      const where = `${object.kind} ${object.metadata.name}, container ${container.name}`;
+      const request = container.resources!.requests![name]!;
+      const limit = container.resources!.limits![name]!;
+      const min = minimum[name];
+      const max = maximum[name];
+      const found: Finding[] = [];
+      if (min && compareQuantities(request, min.value) < 0) {
+        found.push(error(at, ID, `${where}: requests.${name} ${request} is below the minimum ${min.value} set by ${describeProvenance(min.provenance)}; raise the request`));
+      }
+      if (max && compareQuantities(limit, max.value) > 0) {
+        found.push(error(at, ID, `${where}: limits.${name} ${limit} is above the maximum ${max.value} set by ${describeProvenance(max.provenance)}; lower the limit`));
+      }
+      const ratio = quantityValue(limit) / quantityValue(request);
+      if (maxLimitRequestRatio && ratio > maxLimitRequestRatio.value) {
+        found.push(error(at, ID, `${where}: limits.${name} ${limit} is ${ratio.toFixed(1)}x requests.${name} ${request}, over the ratio ${maxLimitRequestRatio.value} set by ${describeProvenance(maxLimitRequestRatio.provenance)}; raise the request or lower the limit`));
+      }
+      return found;
+    }));
+  });
+}
