@@ -26,21 +26,19 @@ export function applyOrder(a: KubeObject, b: KubeObject): number {
 }
 
 /**
- * The files of every cluster, keyed by path under rendered/: one object per file plus a
- * kustomization.yaml that lists them in apply order, so Argo CD, Flux and `kubectl kustomize` read
- * the same set.
+ * The files of one folder of rendered/, keyed by path under rendered/: one object per file plus a
+ * kustomization.yaml that lists them in the given order, so Argo CD, Flux and `kubectl kustomize`
+ * read the same set.
  */
+export function folderFiles(dir: string, objects: readonly KubeObject[]): [string, string][] {
+  const names = objects.map(objectFileName);
+  return [
+    ...objects.map((object, i): [string, string] => [`${dir}/${names[i]}`, toCanonicalYaml(object)]),
+    [`${dir}/kustomization.yaml`, toCanonicalYaml({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: names })],
+  ];
+}
+
+/** The files of every cluster, its objects in apply order. */
 export function layoutClusters(builds: readonly ClusterBuild[]): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const build of builds) {
-    const objects = build.manifests.map((m) => m.object).sort(applyOrder);
-    const names = objects.map(objectFileName);
-    objects.forEach((object, i) => files.set(`${build.cluster.outputDir}/${names[i]}`, toCanonicalYaml(object)));
-    files.set(`${build.cluster.outputDir}/kustomization.yaml`, toCanonicalYaml({
-      apiVersion: "kustomize.config.k8s.io/v1beta1",
-      kind: "Kustomization",
-      resources: names,
-    }));
-  }
-  return files;
+  return new Map(builds.flatMap((build) => folderFiles(build.cluster.outputDir, build.manifests.map((m) => m.object).sort(applyOrder))));
 }

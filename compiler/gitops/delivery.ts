@@ -1,6 +1,5 @@
 import type { Origin } from "../diagnostics.js";
-import { objectFileName } from "../emit/layout.js";
-import { toCanonicalYaml } from "../emit/serialize.js";
+import { folderFiles } from "../emit/layout.js";
 import type { Manifest } from "../engines/types.js";
 import type { Cluster, GitOpsTarget, RESERVED_OUTPUT_DIRS } from "../fleet/fleet.js";
 import { argoCdObjects } from "./argocd.js";
@@ -28,20 +27,7 @@ export function deliveryFolders(target: GitOpsTarget, clusters: readonly Cluster
   return folders;
 }
 
-/**
- * The files of each folder, keyed by path under rendered/: one object per file plus a
- * kustomization.yaml listing them, so an app-of-apps or a Flux root Kustomization can point at the folder.
- */
+/** The files of each folder, so an app-of-apps or a Flux root Kustomization can point at the folder. */
 export function layoutDelivery(folders: readonly DeliveryFolder[]): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const { dir, manifests } of folders) {
-    const names = manifests.map(({ object }) => objectFileName(object));
-    manifests.forEach(({ object }, i) => files.set(`${dir}/${names[i]}`, toCanonicalYaml(object)));
-    files.set(`${dir}/kustomization.yaml`, toCanonicalYaml({
-      apiVersion: "kustomize.config.k8s.io/v1beta1",
-      kind: "Kustomization",
-      resources: names,
-    }));
-  }
-  return files;
+  return new Map(folders.flatMap(({ dir, manifests }) => folderFiles(dir, manifests.map((m) => m.object))));
 }
