@@ -1,0 +1,219 @@
+// npm run bench -- [--clusters N] [--runs N] [--scaling]
+// Renders a synthetic fleet with the real CLI in child processes and prints a Markdown table of
+// medians: cold render, check on an up-to-date tree, render after a one-spec edit, and the floor
+// that JSON.stringify plus one new file per object sets on this machine. Progress goes to stderr.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { parse } from "yaml";
+import { readTree } from "../compiler/emit/tree.js";
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const CLI = path.join(REPO_ROOT, "bin", "clusterc.js");
+const JSON_FLOOR = path.join(REPO_ROOT, "dist", "bench", "json-floor.js");
+
+const FOLDERS = ["prod", "staging", "dev", "teams/payments"];
+const POOL_NODES = 12;
+const DIRECTORIES_PER_NODE = 16;
+/** 30 clusters of 3 PD and 3 TiKV volumes each use 180 of a pool's 192 directories. */
+const CLUSTERS_PER_POOL = 30;
+const SCALING_SIZES = [100, 5000];
+
+/** Writes `count` TiDBCluster specs, the pools they use and a GitOps document; returns the spec that edits touch. */
+function writeFleet(root: string, count: number): string {
+  const files = new Map<string, string>();
+  let onPools = 0;
+  for (let i = 0; i < count; i++) {
+    const name = `db-${String(i).padStart(5, "0")}`;
+    const folder = FOLDERS[i % FOLDERS.length]!;
+    const pool = i % 3 === 0 ? `pool-${Math.floor(onPools++ / CLUSTERS_PER_POOL)}` : undefined;
+    const storage = (size: string) =>
+      pool ? `{ size: ${size}, hostPath: { pool: ${pool} } }` : `{ size: ${size}, storageClassName: ${i % 2 ? "standard" : "fast-ssd"} }`;
+    const password = i % 5 === 0
+      ? `{ externalSecret: { store: vault, remoteKey: databases/${name}/root } }`
+      : `{ secretRef: { name: ${name}-root, key: password } }`;
+    files.set(`clusters/${folder}/${name}.yaml`, `apiVersion: clusterc/v1
+kind: TiDBCluster
+metadata: { name: ${name}, labels: { env: ${folder.split("/")[0]} } }
+spec:
+  version: v7.5.1
+  pd: { replicas: 3, storage: ${storage("10Gi")} }
+  tikv:
+    replicas: 3
+    storage: ${storage("100Gi")}${i % 4 === 1 ? "\n    resources: { requests: { cpu: \"2\", memory: 8Gi } }" : ""}
+  tidb: { replicas: ${1 + (i % 3)}, service: { type: ${["ClusterIP", "NodePort", "LoadBalancer"][i % 7 % 3]} } }
+  rootPassword: ${password}
+`);
+  }
+  for (let p = 0; p * CLUSTERS_PER_POOL < onPools; p++) {
+    const nodes = Array.from({ length: POOL_NODES }, (_, n) => `    - name: pool-${p}-node-${n}
+      zone: zone-${n % 3}
+      directories:
+${Array.from({ length: DIRECTORIES_PER_NODE }, (_, d) => `        - { path: /data/pv/disk${d}, capacity: 200Gi }`).join("\n")}`);
+    files.set(`clusters/pools/pool-${p}.yaml`, `apiVersion: clusterc/v1
+kind: HostPathPool
+metadata: { name: pool-${p} }
+spec:
+  nodes:
+${nodes.join("\n")}
+`);
+  }
+  files.set("clusters/gitops.yaml", `apiVersion: clusterc/v1
+kind: GitOps
+metadata: { name: databases }
+spec:
+  repoURL: https://git.example.com/platform/databases.git
+  argocd: { namespace: argocd }
+  flux: { namespace: flux-system }
+`);
+  for (const [file, text] of files) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
+  }
+  return path.join(root, "clusters", FOLDERS[0]!, "db-00000.yaml");
+}
+
+interface Run {
+  seconds: number;
+  peakRssMb: number;
+}
+
+const TIME = "/usr/bin/time";
+/** Without GNU time, the CLI's own process reports its peak RSS (kilobytes) when it exits. */
+const RSS_HOOK = `data:text/javascript,process.on("exit",()=>process.stderr.write("peak RSS "+process.resourceUsage().maxRSS+"\\n"))`;
+
+/** Runs the CLI as a user would, in a new Node process, and measures wall time and peak RSS. */
+function clusterc(args: string[]): Run {
+  const node = [process.execPath, ...(existsSync(TIME) ? [] : ["--import", RSS_HOOK]), CLI, ...args];
+  const command = existsSync(TIME) ? [TIME, "-v", ...node] : node;
+  const start = performance.now();
+  const child = spawnSync(command[0]!, command.slice(1), { encoding: "utf8", maxBuffer: 1 << 30 });
+  const seconds = (performance.now() - start) / 1000;
+  if (child.status !== 0) throw new Error(`clusterc ${args.join(" ")} exited with ${child.status}:\n${child.stderr.slice(-4000)}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)|^peak RSS (\d+)$/m.exec(child.stderr);
+  if (!rss) throw new Error(`no peak RSS in the output of clusterc ${args.join(" ")}`);
+  return { seconds, peakRssMb: Number(rss[1] ?? rss[2]) / 1024 };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function repeat(runs: number, label: string, run: (i: number) => Run): Run {
+  const results: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(run(i));
+    const { seconds, peakRssMb } = results[i]!;
+    process.stderr.write(`  ${label} ${i + 1}/${runs}: ${seconds.toFixed(2)} s${peakRssMb ? `, ${peakRssMb.toFixed(0)} MB` : ""}\n`);
+  }
+  return { seconds: median(results.map((r) => r.seconds)), peakRssMb: median(results.map((r) => r.peakRssMb)) };
+}
+
+interface Row {
+  clusters: number;
+  files: number;
+  megabytes: number;
+  cold: Run;
+  check: Run;
+  edit: Run;
+  floorSeconds: number;
+}
+
+async function measure(clusters: number, runs: number): Promise<Row> {
+  const root = mkdtempSync(path.join(os.tmpdir(), "clusterc-bench-"));
+  try {
+    process.stderr.write(`${clusters} clusters in ${root}\n`);
+    const edited = writeFleet(root, clusters);
+    const rendered = path.join(root, "rendered");
+    const render = ["render", "--root", root];
+
+    const cold = repeat(runs, "cold render", () => {
+      rmSync(rendered, { recursive: true, force: true });
+      return clusterc(render);
+    });
+    const check = repeat(runs, "check", () => clusterc(["check", "--root", root]));
+    const spec = readFileSync(edited, "utf8");
+    const edit = repeat(runs, "render after one edit", (i) => {
+      writeFileSync(edited, spec.replace("version: v7.5.1", `version: v7.5.${i % 2 ? 1 : 2}`));
+      return clusterc(render);
+    });
+    writeFileSync(edited, spec);
+
+    const tree = await readTree(rendered);
+    const objects = path.join(root, "objects.json");
+    writeFileSync(objects, JSON.stringify([...tree].map(([file, text]) => [file, parse(text)])));
+    const floor = repeat(runs, "JSON floor", () => {
+      const out = path.join(root, "floor");
+      rmSync(out, { recursive: true, force: true });
+      const child = spawnSync(process.execPath, [JSON_FLOOR, objects, out], { encoding: "utf8" });
+      if (child.status !== 0) throw new Error(`json-floor exited with ${child.status}:\n${child.stderr}`);
+      return { seconds: (JSON.parse(child.stdout) as { seconds: number }).seconds, peakRssMb: 0 };
+    });
+    const bytes = [...tree.values()].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+    return { clusters, files: tree.size, megabytes: bytes / 1e6, cold, check, edit, floorSeconds: floor.seconds };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The highest of the median peak RSS of cold render, check and render after an edit. */
+function peakRssMb(row: Row): number {
+  return Math.max(row.cold.peakRssMb, row.check.peakRssMb, row.edit.peakRssMb);
+}
+
+function table(rows: readonly Row[]): string {
+  const s = (seconds: number) => seconds.toFixed(2);
+  const lines = [
+    "| clusters | files (objects) | YAML MB | cold render s | peak RSS MB (any command) | check s | render after 1 edit s | objects/s (cold) | JSON floor s | cold / floor |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.clusters} | ${r.files} | ${r.megabytes.toFixed(1)} | ${s(r.cold.seconds)} | ${peakRssMb(r).toFixed(0)} | ${s(r.check.seconds)} | ${s(r.edit.seconds)} | ${Math.round(r.files / r.cold.seconds)} | ${s(r.floorSeconds)} | ${(r.cold.seconds / r.floorSeconds).toFixed(1)}x |`),
+  ];
+  return lines.join("\n");
+}
+
+/** The targets of issue 6, judged on the row of `clusters` and, for linearity, the largest row. */
+function targets(rows: readonly Row[], clusters: number): string {
+  const row = rows.find((r) => r.clusters === clusters)!;
+  const largest = rows.at(-1)!;
+  const verdict = (met: boolean) => (met ? "met" : "NOT met");
+  const lines = [
+    `| target (${clusters} clusters) | measured | |`,
+    "|---|---:|---|",
+    `| cold render within 3x the JSON floor | ${(row.cold.seconds / row.floorSeconds).toFixed(1)}x | ${verdict(row.cold.seconds <= 3 * row.floorSeconds)} |`,
+    `| check on an up-to-date tree under 2 s | ${row.check.seconds.toFixed(2)} s | ${verdict(row.check.seconds < 2)} |`,
+    `| render after a one-spec edit under 1 s | ${row.edit.seconds.toFixed(2)} s | ${verdict(row.edit.seconds < 1)} |`,
+    `| peak RSS under 512 MB | ${peakRssMb(row).toFixed(0)} MB | ${verdict(peakRssMb(row) < 512)} |`,
+  ];
+  if (largest.clusters > row.clusters) {
+    // Linear: the time per object stays within 20% as the fleet grows.
+    const growth = (largest.cold.seconds / largest.files) / (row.cold.seconds / row.files);
+    lines.push(`| linear from ${row.clusters} to ${largest.clusters} (cold render time per object, ratio) | ${growth.toFixed(2)} | ${verdict(growth <= 1.2)} |`);
+  }
+  return lines.join("\n");
+}
+
+const { values } = parseArgs({
+  options: {
+    clusters: { type: "string", default: "1000" },
+    runs: { type: "string", default: "5" },
+    scaling: { type: "boolean", default: false },
+  },
+});
+const clusters = Number(values.clusters);
+const runs = Number(values.runs);
+if (!Number.isInteger(clusters) || clusters < 1 || !Number.isInteger(runs) || runs < 1) {
+  throw new Error("usage: npm run bench -- [--clusters N] [--runs N] [--scaling]");
+}
+const sizes = values.scaling ? [...new Set([...SCALING_SIZES, clusters])].sort((a, b) => a - b) : [clusters];
+const load = () => os.loadavg()[0]!.toFixed(1);
+const loadBefore = load();
+const rows: Row[] = [];
+for (const size of sizes) rows.push(await measure(size, runs));
+process.stdout.write(`node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? "unknown"}), ` +
+  `load average ${loadBefore} before and ${load()} after, ${runs} runs each, medians\n\n`);
+process.stdout.write(`${table(rows)}\n\n${targets(rows, clusters)}\n`);
