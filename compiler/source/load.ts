@@ -35,11 +35,12 @@ export const SOURCE_DIRS = ["clusters", "policies"] as const;
 
 /** Finds and parses every spec and policy file under root, in sorted path order. */
 export async function loadSources(root: string): Promise<LoadedSources> {
-  const relativePaths = await fg(
+  // Symbolic links are listed too (onlyFiles would drop them silently) and vetted when read.
+  const entries = await fg(
     SOURCE_DIRS.map((dir) => `${dir}/**/*.{yaml,yml}`),
-    { cwd: root, onlyFiles: true, followSymbolicLinks: false, dot: false },
+    { cwd: root, onlyFiles: false, markDirectories: true, followSymbolicLinks: false, dot: false },
   );
-  relativePaths.sort();
+  const relativePaths = entries.filter((entry) => !entry.endsWith("/")).sort();
   const files = new Map<string, SourceFile>();
   const findings: Finding[] = [];
   for (const file of relativePaths) {
@@ -94,7 +95,9 @@ export function parseSource(file: string, text: string, findings: Finding[]): So
       origin: { file, doc: index, path: [], offset: e.pos[0] },
       severity: "error",
       ruleId: e.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax",
-      message: `${firstSentence(e.message)}; fix the YAML syntax`,
+      message: /call stack/i.test(e.message)
+        ? "nests too deeply to read; flatten the structure"
+        : `${firstSentence(e.message)}; fix the YAML syntax`,
     }));
     findings.push(...errorFindings);
     let value: unknown;

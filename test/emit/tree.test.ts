@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { applyChange, finishInterruptedRender, JOURNAL_DIR, LOCK_FILE, readTree, treeChange, withLock } from "../../compiler/emit/tree.js";
+import { tempProject } from "../helpers.js";
+
+const OLD = new Map([["a/keep.yaml", "keep\n"], ["a/change.yaml", "old\n"], ["gone/only.yaml", "gone\n"]]);
+const NEW = new Map([["a/keep.yaml", "keep\n"], ["a/change.yaml", "new\n"], ["b/added.yaml", "added\n"]]);
+
+async function projectWith(files: Map<string, string>) {
+  return tempProject(Object.fromEntries([...files].map(([f, t]) => [`rendered/${f}`, t])));
+}
+
+describe("writing rendered/", () => {
+  it("touches only the files that change, and removes files and folders no longer produced", async () => {
+    const project = await projectWith(OLD);
+    const rendered = path.join(project.root, "rendered");
+    const keptBefore = await stat(path.join(rendered, "a/keep.yaml"));
+    await applyChange(project.root, treeChange(NEW, await readTree(rendered)));
+    const keptAfter = await stat(path.join(rendered, "a/keep.yaml"));
+    const tree = await readTree(rendered);
+    const dirs = await readdir(rendered);
+    const leftovers = await readdir(project.root);
+    await project.cleanup();
+    assert.deepEqual(tree, NEW);
+    assert.equal(keptAfter.ino, keptBefore.ino);
+    assert.equal(keptAfter.mtimeMs, keptBefore.mtimeMs);
+    assert.deepEqual(dirs.sort(), ["a", "b"]);
+    assert.deepEqual(leftovers, ["rendered"]);
+  });
+
+  it("a render killed before its journal was committed leaves rendered/ as it was", async () => {
+    // GIVEN a journal with staged files but no plan: the render died while staging
+    const project = await projectWith(OLD);
+    await mkdir(path.join(project.root, JOURNAL_DIR, "files"), { recursive: true });
+    await writeFile(path.join(project.root, JOURNAL_DIR, "files", "0"), "half");
+    // WHEN the next run looks for interrupted work
+    const outcome = await finishInterruptedRender(project.root);
+    const tree = await readTree(path.join(project.root, "rendered"));
+    const leftovers = await readdir(project.root);
+    await project.cleanup();
+    // THEN the journal is discarded and rendered/ is the old tree
+    assert.equal(outcome, "discarded");
+    assert.deepEqual(tree, OLD);
+    assert.deepEqual(leftovers, ["rendered"]);
+  });
+
+  it("a render killed after its journal was committed is finished by the next run, at any step", async () => {
+    // Simulate a kill after each possible number of applied steps by replaying a committed journal twice
+    const project = await projectWith(OLD);
+    const change = treeChange(NEW, OLD);
+    await applyChange(project.root, change);
+    const done = await readTree(path.join(project.root, "rendered"));
+    await project.cleanup();
+    for (let applied = 0; applied <= change.write.size + change.remove.length; applied++) {
+      const p = await projectWith(OLD);
+      const journal = path.join(p.root, JOURNAL_DIR);
+      await mkdir(path.join(journal, "files"), { recursive: true });
+      const writes = [...change.write].map(([file, text], i) => [String(i), file, text] as const);
+      for (const [name, , text] of writes) await writeFile(path.join(journal, "files", name), text);
+      await writeFile(path.join(journal, "plan.json"), JSON.stringify({ write: writes.map(([n, f]) => [n, f]), remove: change.remove }));
+      // the killed render had already moved the first `applied` files into place
+      const { rename, unlink } = await import("node:fs/promises");
+      for (const [name, file] of writes.slice(0, applied)) {
+        await mkdir(path.dirname(path.join(p.root, "rendered", file)), { recursive: true });
+        await rename(path.join(journal, "files", name), path.join(p.root, "rendered", file));
+      }
+      for (const file of change.remove.slice(0, Math.max(0, applied - writes.length))) await unlink(path.join(p.root, "rendered", file));
+      const outcome = await finishInterruptedRender(p.root);
+      const tree = await readTree(path.join(p.root, "rendered"));
+      await p.cleanup();
+      assert.equal(outcome, "finished");
+      assert.deepEqual(tree, done, `after ${applied} steps`);
+    }
+  });
+
+  it("keeps two renders apart with a lock, and takes over a lock whose process is gone", async () => {
+    const project = await tempProject({});
+    const order: string[] = [];
+    let release!: () => void;
+    const first = withLock(project.root, () => new Promise<void>((resolve) => { order.push("first in"); release = resolve; }));
+    await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(withLock(project.root, async () => { order.push("second in"); }), /is writing rendered\/ right now; wait for it to finish, or delete .*\.clusterc\.lock/);
+    release();
+    await first;
+    await writeFile(path.join(project.root, LOCK_FILE), "2147483646");
+    await withLock(project.root, async () => { order.push("after a dead holder"); });
+    const leftovers = await readdir(project.root);
+    await project.cleanup();
+    assert.deepEqual(order, ["first in", "after a dead holder"]);
+    assert.deepEqual(leftovers, []);
+  });
+});
