@@ -14,6 +14,8 @@ const USAGE = `usage:
   clusterc render [--root DIR] [--only NAME...]   write rendered/ from clusters/ and policies/
   clusterc check  [--root DIR]                    exit 1 if rendered/ is stale or a rule fails; print the diff
   clusterc lint   [--root DIR] [--format text|json|github]   diagnostics only
+  clusterc release --pool POOL --node NODE --path DIR [--node NODE --path DIR...] [--root DIR]
+                                                  free directories that released hostPath volumes hold, then render
   clusterc explain CLUSTER [--root DIR]           each effective setting of a cluster and which policy or spec line set it
 
 exit codes: 0 ok, 1 findings (errors in specs, broken rules, stale output), 2 usage or internal error`;
@@ -34,6 +36,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "render": return await render(rest, io);
       case "check": return await check(rest, io);
       case "lint": return await lint(rest, io);
+      case "release": return await release(rest, io);
       case "explain": return await explain(rest, io);
       case undefined: case "help": case "--help": case "-h":
         io.out(USAGE + "\n");
@@ -63,14 +66,38 @@ const ROOT_OPTION = { root: { type: "string" } } as const;
 async function render(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...ROOT_OPTION, only: { type: "string", multiple: true } });
   const root = path.resolve(io.cwd, values.root ?? ".");
-  const result = await compile(root);
+  return writeRendered(root, await compile(root), values.only ?? [], io);
+}
+
+/**
+ * Frees directories that released hostPath volumes hold, and renders: the state file and the volumes
+ * change together, or, on any error (a current replica still keeps a directory), not at all. Several
+ * directories go in one run, so a cluster that needs all of them can be added in the same change.
+ */
+async function release(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(args, {
+    ...ROOT_OPTION, pool: { type: "string" }, node: { type: "string", multiple: true }, path: { type: "string", multiple: true },
+  });
+  const { pool, node: nodes = [], path: paths = [] } = values;
+  if (pool === undefined || nodes.length === 0 || nodes.length !== paths.length) {
+    throw new UsageError("release needs --pool and, for each directory to free, --node and --path");
+  }
+  const directories = nodes.map((node, i) => ({ pool, node, path: paths[i]! }));
+  const root = path.resolve(io.cwd, values.root ?? ".");
+  const code = await writeRendered(root, await compile(root, { release: directories }), [], io);
+  if (code === EXIT_OK) io.err(directories.map((d) => `freed ${d.path} on node ${d.node} of pool ${d.pool}\n`).join(""));
+  return code;
+}
+
+/** Prints the diagnostics and writes the result into rendered/ (only the named clusters' folders with --only), unless it has errors. */
+async function writeRendered(root: string, result: CompileResult, only: readonly string[], io: Io): Promise<number> {
   printDiagnostics(result.diagnostics, root, io);
   if (hasErrors(result.diagnostics)) {
     io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
     return EXIT_FINDINGS;
   }
   const current = await readTree(path.join(root, RENDERED_DIR));
-  const wanted = selectOnly(result, current, values.only ?? []);
+  const wanted = selectOnly(result, current, only);
   const difference = compareTrees(wanted, current);
   if (isEmpty(difference)) {
     io.err(`${RENDERED_DIR}/ is up to date (${wanted.size} files)\n`);

@@ -4,11 +4,14 @@ import { applyExceptions } from "./exceptions.js";
 import type { ClusterBuild, Engine } from "./engines/types.js";
 import { layoutClusters } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
+import type { DirectoryRef } from "./fleet/hostpath.js";
 import { deliveryFolders, layoutDelivery } from "./gitops/delivery.js";
+import { planHostPaths, type HostPathContext } from "./rules/hostpath-layout.js";
 import { RULES } from "./rules/index.js";
 import { validateDocuments } from "./schema/index.js";
 import { loadSources } from "./source/load.js";
 import { locateFindings, locateOrigin } from "./source/locate.js";
+import { layoutPlacements, loadPlacements } from "./source/placements.js";
 import { validateManifests } from "./validate/validate.js";
 
 export interface CompileResult {
@@ -23,6 +26,8 @@ export interface CompileResult {
 export interface CompileOptions {
   /** The day policy exceptions are checked against (YYYY-MM-DD, UTC); today by default. */
   today?: string;
+  /** Directories to free before allocating (`clusterc release`); refused while a current replica keeps one. */
+  release?: readonly DirectoryRef[];
 }
 
 /**
@@ -33,14 +38,16 @@ export interface CompileOptions {
 export async function compile(root: string, options: CompileOptions = {}): Promise<CompileResult> {
   const today = options.today ?? new Date().toISOString().slice(0, 10);
   const sources = await loadSources(root);
+  const previous = await loadPlacements(root);
+  const located = new Map([...sources.files, ...previous.files]);
   const documents = [...sources.files.values()].flatMap((file) => file.documents);
   const finish = (findings: Finding[], files = new Map<string, string>(), fleet?: Fleet): CompileResult => {
-    const diagnostics = locateFindings(findings, sources.files).sort(compareDiagnostics);
-    const locate = (origin: Origin) => locateOrigin(origin, sources.files);
+    const diagnostics = locateFindings(findings, located).sort(compareDiagnostics);
+    const locate = (origin: Origin) => locateOrigin(origin, located);
     return { files: hasErrors(diagnostics) ? new Map() : files, diagnostics, locate, ...(fleet && { fleet }) };
   };
 
-  const findings = [...sources.findings];
+  const findings = [...sources.findings, ...previous.findings];
   const schema = validateDocuments(documents);
   findings.push(...schema.findings);
   const fleetResult = buildFleet(schema.documents, (kind) => ENGINES[kind as keyof typeof ENGINES]?.resourceDefaults ?? []);
@@ -49,9 +56,11 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
 
   const { fleet } = fleetResult;
   let builds: readonly ClusterBuild[] = fleet.clusters.map(expand);
+  const hostPaths = planHostPaths(builds, fleet, previous.placements, options.release);
+  const context: HostPathContext = { fleet, hostPaths };
   const ruleFindings: Finding[] = [];
   for (const rule of RULES) {
-    const result = rule.run(builds, { fleet });
+    const result = rule.run(builds, context);
     builds = result.builds;
     ruleFindings.push(...result.findings);
   }
@@ -60,7 +69,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
 
   const delivery = fleet.gitops ? deliveryFolders(fleet.gitops, fleet.clusters) : [];
   findings.push(...validateManifests([...builds, ...delivery].flatMap((b) => b.manifests)));
-  return finish(findings, new Map([...layoutClusters(builds), ...layoutDelivery(delivery)]), fleet);
+  return finish(findings, new Map([...layoutClusters(builds), ...layoutDelivery(delivery), ...layoutPlacements(hostPaths.placements)]), fleet);
 }
 
 function expand(cluster: Cluster): ClusterBuild {

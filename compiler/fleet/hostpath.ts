@@ -1,64 +1,179 @@
+import type { Origin } from "../diagnostics.js";
 import { compareQuantities } from "../quantity.js";
+import type { Claim, PlacementEntry, PlacementRecord } from "../source/placements.js";
 import type { HostPathPool, PoolDirectory } from "./fleet.js";
 
 /** The volumes one component needs from a pool: one per replica, each on a different node. */
 export interface VolumeRequest {
-  /** `<cluster>/<component>`, for messages and stable ordering. */
-  key: string;
+  cluster: string;
+  component: string;
   pool: HostPathPool;
   size: string;
   /** The claim each replica's StatefulSet creates, by ordinal. */
-  claims: { namespace: string; name: string }[];
+  claims: Claim[];
 }
 
-export interface Placement {
-  claim: { namespace: string; name: string };
+/** A directory of a pool, as a user names it to `clusterc release`. */
+export interface DirectoryRef {
+  pool: string;
   node: string;
-  zone?: string;
-  directory: PoolDirectory;
+  path: string;
+}
+
+/** A directory held for a claim: bound to a current replica, or released and kept for its data. */
+export interface Placement extends PlacementEntry {
+  /** The pool's entry for the directory; absent when the pool no longer lists it. */
+  directory?: PoolDirectory;
+  /** The state-file entry of the last render; absent for a placement made now. */
+  recorded?: Origin;
+}
+
+/** Why a placed volume no longer suits the claim that keeps it. It stays where it is all the same. */
+export type ProblemReason = "vanished" | "too-small" | "other-pool";
+
+export interface PlacementProblem {
+  placement: Placement;
+  request: VolumeRequest;
+  reason: ProblemReason;
 }
 
 export interface AllocationFailure {
   request: VolumeRequest;
-  /** Nodes that still had a free directory big enough when the request was considered. */
+  /** Nodes, other than those of its kept replicas, that still had a free directory big enough. */
   nodesWithRoom: string[];
+  /** Nodes that hold the request's replicas placed by earlier renders. */
+  keptNodes: string[];
+}
+
+/** What became of a directory `clusterc release` named. "refused": a current replica's volume is there and fits. */
+export type ReleaseOutcome =
+  | { outcome: "freed"; directory: DirectoryRef; record: PlacementRecord }
+  | { outcome: "refused"; directory: DirectoryRef; placement: Placement }
+  | { outcome: "unknown"; directory: DirectoryRef };
+
+export interface Allocation {
+  /** Every directory held after this render, bound or released. */
+  placements: Placement[];
+  failures: AllocationFailure[];
+  problems: PlacementProblem[];
+  /** One per directory asked to be released, in the order asked. */
+  releases: ReleaseOutcome[];
 }
 
 /**
- * Places every requested volume on a directory of its pool. Replicas of one component land on
- * distinct nodes (a node failure takes out at most one of them); a directory is handed to at most one
- * claim. Among nodes with room, the least loaded one wins, then the smallest directory that fits: so
- * the layout is spread and deterministic for a given request order. A request that cannot be placed
- * whole is reported and places nothing.
+ * Places every requested volume on a directory of its pool, keeping what earlier renders placed.
+ *
+ * A previous placement stays where it is for as long as the state file holds it: bound while its claim
+ * is requested, released otherwise (cluster removed, component scaled down), still holding the
+ * directory. One that no longer suits its claim (directory gone from the pool, too small, another
+ * pool asked for) is reported as a problem and still not moved. Only `release` drops placements,
+ * and never one a current replica keeps and fits.
+ *
+ * New claims take free directories: replicas of one component on distinct nodes, counting the nodes
+ * of its kept replicas; among nodes with room the least loaded one wins, then the smallest directory
+ * that fits, so the layout is spread and deterministic for a given request order. A request whose new
+ * claims cannot all be placed is reported and places none of them.
  */
-export function allocateVolumes(requests: readonly VolumeRequest[]): { placements: Placement[]; failures: AllocationFailure[] } {
-  const taken = new Set<PoolDirectory>();
+export function allocateVolumes(
+  requests: readonly VolumeRequest[],
+  pools: ReadonlyMap<string, HostPathPool>,
+  previous: readonly PlacementRecord[] = [],
+  release: readonly DirectoryRef[] = [],
+): Allocation {
+  const requestOf = new Map(requests.flatMap((request) => request.claims.map((claim) => [claimKey(claim), request] as const)));
+  const held = new Set<string>();
+  const placedClaims = new Set<string>();
+  const keptNodes = new Map<VolumeRequest, string[]>();
   const load = new Map<string, number>();
   const placements: Placement[] = [];
+  const problems: PlacementProblem[] = [];
   const failures: AllocationFailure[] = [];
+  const releases = new Map(release.map((directory): [string, ReleaseOutcome] => [directoryKey(directory), { outcome: "unknown", directory }]));
+  const loadOf = (pool: string, node: string) => load.get(nodeKey(pool, node)) ?? 0;
+  const hold = (placement: Placement) => {
+    placements.push(placement);
+    held.add(directoryKey(placement));
+    placedClaims.add(claimKey(placement.claim));
+    load.set(nodeKey(placement.pool, placement.node), loadOf(placement.pool, placement.node) + 1);
+  };
+
+  for (const record of previous) {
+    const request = requestOf.get(claimKey(record.claim));
+    const placement = carriedOver(record, request, pools);
+    const reason = request && problemOf(placement, request);
+    const asked = releases.get(directoryKey(record));
+    if (asked) {
+      const keeps = request !== undefined && reason === undefined;
+      releases.set(directoryKey(record), keeps ? { ...asked, outcome: "refused", placement } : { ...asked, outcome: "freed", record });
+      if (!keeps) continue;
+    }
+    if (request && reason) problems.push({ placement, request, reason });
+    if (request && placement.pool === request.pool.name) keptNodes.set(request, [...(keptNodes.get(request) ?? []), placement.node]);
+    hold(placement);
+  }
+
   for (const request of requests) {
-    const free = (dirs: readonly PoolDirectory[]) =>
-      dirs.filter((d) => !taken.has(d) && compareQuantities(d.capacity, request.size) >= 0);
-    const nodesWithRoom = request.pool.nodes.filter((node) => free(node.directories).length > 0);
-    if (nodesWithRoom.length < request.claims.length) {
-      failures.push({ request, nodesWithRoom: nodesWithRoom.map((n) => n.name) });
+    const pool = request.pool;
+    const fresh = request.claims.filter((claim) => !placedClaims.has(claimKey(claim)));
+    if (fresh.length === 0) continue;
+    const kept = keptNodes.get(request) ?? [];
+    const free = (node: HostPathPool["nodes"][number]) => node.directories.filter((d) =>
+      !held.has(directoryKey({ pool: pool.name, node: node.name, path: d.path })) && compareQuantities(d.capacity, request.size) >= 0);
+    const nodesWithRoom = pool.nodes.filter((node) => !kept.includes(node.name) && free(node).length > 0);
+    if (nodesWithRoom.length < fresh.length) {
+      failures.push({ request, nodesWithRoom: nodesWithRoom.map((n) => n.name), keptNodes: kept });
       continue;
     }
     const used = new Set<string>();
-    for (const claim of request.claims) {
+    for (const claim of fresh) {
       const node = nodesWithRoom
         .filter((n) => !used.has(n.name))
-        .reduce((best, n) => ((load.get(nodeKey(request.pool, n.name)) ?? 0) < (load.get(nodeKey(request.pool, best.name)) ?? 0) ? n : best));
-      const directory = free(node.directories).reduce((best, d) => (compareQuantities(d.capacity, best.capacity) < 0 ? d : best));
+        .reduce((best, n) => (loadOf(pool.name, n.name) < loadOf(pool.name, best.name) ? n : best));
+      const directory = free(node).reduce((best, d) => (compareQuantities(d.capacity, best.capacity) < 0 ? d : best));
       used.add(node.name);
-      taken.add(directory);
-      load.set(nodeKey(request.pool, node.name), (load.get(nodeKey(request.pool, node.name)) ?? 0) + 1);
-      placements.push({ claim, node: node.name, ...(node.zone !== undefined && { zone: node.zone }), directory });
+      hold({
+        pool: pool.name, node: node.name, path: directory.path, claim, cluster: request.cluster, component: request.component,
+        state: "bound", directory,
+      });
     }
   }
-  return { placements, failures };
+
+  return { placements, failures, problems, releases: [...releases.values()] };
 }
 
-function nodeKey(pool: HostPathPool, node: string): string {
-  return `${pool.name}/${node}`;
+/** A previous placement as this render sees it: bound to its requester, or released. */
+function carriedOver(record: PlacementRecord, request: VolumeRequest | undefined, pools: ReadonlyMap<string, HostPathPool>): Placement {
+  const node = pools.get(record.pool)?.nodes.find((n) => n.name === record.node);
+  const directory = node?.directories.find((d) => d.path === record.path);
+  return {
+    pool: record.pool,
+    node: record.node,
+    path: record.path,
+    claim: record.claim,
+    cluster: request?.cluster ?? record.cluster,
+    component: request?.component ?? record.component,
+    state: request ? "bound" : "released",
+    ...(directory && { directory }),
+    recorded: record.origin,
+  };
+}
+
+function problemOf(placement: Placement, request: VolumeRequest): ProblemReason | undefined {
+  if (placement.pool !== request.pool.name) return "other-pool";
+  if (!placement.directory) return "vanished";
+  if (compareQuantities(placement.directory.capacity, request.size) < 0) return "too-small";
+  return undefined;
+}
+
+function claimKey(claim: Claim): string {
+  return `${claim.namespace}/${claim.name}`;
+}
+
+/** No valid pool, node or path name holds a NUL, so keys of different directories never collide. */
+function directoryKey(directory: DirectoryRef): string {
+  return `${directory.pool}\0${directory.node}\0${directory.path}`;
+}
+
+function nodeKey(pool: string, node: string): string {
+  return `${pool}\0${node}`;
 }

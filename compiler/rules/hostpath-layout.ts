@@ -1,12 +1,16 @@
 import path from "node:path";
 import type { V1PersistentVolume, V1StatefulSet } from "@kubernetes/client-node";
-import { error, type Finding } from "../diagnostics.js";
+import { error, type Finding, type Origin } from "../diagnostics.js";
 import { MANAGED_BY, SYNC_WAVE } from "../engines/shared/metadata.js";
 import { copyOf } from "../engines/shared/pods.js";
 import type { ClusterBuild, Component, KubeObject } from "../engines/types.js";
-import type { HostPathPool } from "../fleet/fleet.js";
-import { allocateVolumes, type Placement, type VolumeRequest } from "../fleet/hostpath.js";
-import type { Rule } from "./types.js";
+import type { Fleet, HostPathPool } from "../fleet/fleet.js";
+import {
+  allocateVolumes, type AllocationFailure, type DirectoryRef, type Placement, type PlacementProblem, type ReleaseOutcome, type VolumeRequest,
+} from "../fleet/hostpath.js";
+import { PLACEMENTS_FILE, type Claim, type PlacementRecord } from "../source/placements.js";
+import { isWorkloadOf, workloadOf } from "./edit.js";
+import type { Rule, RuleContext } from "./types.js";
 
 const ID = "hostpath-layout";
 
@@ -26,45 +30,140 @@ export function unsafePathReason(directory: string): string | undefined {
   return system && `is under the system path ${system}`;
 }
 
+/** The fleet-wide hostPath allocation and what it found. */
+export interface HostPathPlan {
+  /** Every directory held after this render: the state file's entries. */
+  placements: Placement[];
+  findings: Finding[];
+}
+
+/** The plan is made before the rules run (planHostPaths), since compile also writes it to the state file. */
+export interface HostPathContext extends RuleContext {
+  hostPaths: HostPathPlan;
+}
+
 /**
- * Gives every replica of a component with `storage.hostPath` its own PersistentVolume: on a pool
- * directory with enough room, pinned to that directory's node, pre-bound to the exact claim the
- * StatefulSet creates, reclaim policy Retain.
+ * Allocates the volume of every replica of a component with `storage.hostPath`, keeping what the last
+ * render placed (`previous`, from the state file). `release` frees directories first, as
+ * `clusterc release` asks.
+ */
+export function planHostPaths(builds: readonly ClusterBuild[], fleet: Fleet, previous: readonly PlacementRecord[], release: readonly DirectoryRef[] = []): HostPathPlan {
+  const findings: Finding[] = [];
+  const requests: { component: Component; request: VolumeRequest }[] = [];
+  for (const build of builds) {
+    for (const component of hostPathComponents(build)) {
+      const poolName = component.storage!.spec.hostPath!.pool;
+      const pool = fleet.pools.get(poolName);
+      if (!pool) {
+        const known = [...fleet.pools.keys()].join(", ") || "none";
+        findings.push(error(poolOrigin(component), ID,
+          `${component.name}: HostPathPool "${poolName}" is not defined (known pools: ${known}); add a HostPathPool document to clusters/ or fix the name`));
+        continue;
+      }
+      requests.push({ component, request: volumeRequest(build, component, pool) });
+    }
+  }
+  const allocation = allocateVolumes(requests.map((r) => r.request), fleet.pools, previous, release);
+  const componentOf = (request: VolumeRequest) => requests.find((r) => r.request === request)!.component;
+  const clusters = new Set(builds.map((b) => b.cluster.name));
+  findings.push(
+    ...allocation.failures.map((failure) => failureFinding(componentOf(failure.request), failure)),
+    ...allocation.problems.map((problem) => problemFinding(componentOf(problem.request), problem)),
+    ...allocation.placements.filter((p) => p.state === "released").map((p) => releasedFinding(p, clusters.has(p.cluster))),
+    ...allocation.releases.flatMap(releaseFindings),
+  );
+  return { placements: allocation.placements, findings };
+}
+
+/**
+ * Gives every replica of a component with `storage.hostPath` its own PersistentVolume: on the pool
+ * directory the plan holds for its claim, pinned to that directory's node, pre-bound to the exact claim
+ * the StatefulSet creates, reclaim policy Retain. Released volumes of a component that still exists
+ * (scaled down) keep being rendered, so scaling up again finds its data.
  */
 export const hostPathLayout: Rule = {
   id: ID,
-  description: "hostPath volumes: one Retain PersistentVolume per replica, pinned, pre-bound, replicas on distinct nodes, safe paths",
-  run(builds, { fleet }) {
-    const findings = [...fleet.pools.values()].flatMap(poolPathFindings);
-    const requests: { build: ClusterBuild; component: Component; request: VolumeRequest }[] = [];
-    for (const build of builds) {
-      for (const component of build.components) {
-        const poolName = component.storage?.spec.hostPath?.pool;
-        if (poolName === undefined) continue;
-        const pool = fleet.pools.get(poolName);
-        if (!pool) {
-          const known = [...fleet.pools.keys()].join(", ") || "none";
-          findings.push(error({ ...component.storage!.origin, path: [...component.storage!.origin.path, "hostPath", "pool"] }, ID,
-            `${component.name}: HostPathPool "${poolName}" is not defined (known pools: ${known}); add a HostPathPool document to clusters/ or fix the name`));
-          continue;
-        }
-        requests.push({ build, component, request: volumeRequest(build, component, pool) });
-      }
-    }
-    const { placements, failures } = allocateVolumes(requests.map((r) => r.request));
-    for (const failure of failures) {
-      const { component } = requests.find((r) => r.request === failure.request)!;
-      const nodes = failure.nodesWithRoom.length > 0 ? ` (${failure.nodesWithRoom.join(", ")})` : "";
-      findings.push(error({ ...component.storage!.origin, path: [...component.storage!.origin.path, "hostPath", "pool"] }, ID,
-        `${component.name}: ${component.replicas} replicas must be on distinct nodes but pool ${failure.request.pool.name} has ${failure.nodesWithRoom.length} node(s) with a free directory of ${failure.request.size} or more${nodes}; add nodes or directories to the pool, or lower replicas`));
-    }
-    const placedBuilds = builds.map((build) => {
-      const mine = requests.filter((r) => r.build === build);
-      return mine.length === 0 ? build : withVolumes(build, mine.map((r) => r.component), placements);
-    });
-    return { builds: placedBuilds, findings };
+  description: "hostPath volumes: one Retain PersistentVolume per replica, pinned, pre-bound, sticky across renders, replicas on distinct nodes, safe paths",
+  run(builds, { fleet, hostPaths }: HostPathContext) {
+    const findings = [...[...fleet.pools.values()].flatMap(poolPathFindings), ...hostPaths.findings];
+    const byCluster = new Map<string, Placement[]>();
+    for (const placement of hostPaths.placements) byCluster.set(placement.cluster, [...(byCluster.get(placement.cluster) ?? []), placement]);
+    return { builds: builds.map((build) => withVolumes(build, byCluster.get(build.cluster.name) ?? [])), findings };
   },
 };
+
+function hostPathComponents(build: ClusterBuild): Component[] {
+  return build.components.filter((component) => component.storage?.spec.hostPath !== undefined);
+}
+
+function poolOrigin(component: Component): Origin {
+  return storageOrigin(component, "hostPath", "pool");
+}
+
+function storageOrigin(component: Component, ...field: string[]): Origin {
+  return { ...component.storage!.origin, path: [...component.storage!.origin.path, ...field] };
+}
+
+function claimName(claim: Claim): string {
+  return `${claim.namespace}/${claim.name}`;
+}
+
+function releaseCommand(directory: DirectoryRef): string {
+  return `clusterc release --pool ${directory.pool} --node ${directory.node} --path ${directory.path}`;
+}
+
+function failureFinding(component: Component, { request, nodesWithRoom, keptNodes }: AllocationFailure): Finding {
+  const nodes = nodesWithRoom.length > 0 ? ` (${nodesWithRoom.join(", ")})` : "";
+  const besides = keptNodes.length > 0 ? ` besides the ${keptNodes.length} that hold its placed replicas (${keptNodes.join(", ")})` : "";
+  return error(poolOrigin(component), ID,
+    `${component.name}: ${component.replicas} replicas must be on distinct nodes but pool ${request.pool.name} has ${nodesWithRoom.length} node(s) with a free directory of ${request.size} or more${nodes}${besides}; add nodes or directories to the pool, or lower replicas`);
+}
+
+/** A kept volume that no longer suits its claim: never moved silently, so the user decides. */
+function problemFinding(component: Component, { placement, request, reason }: PlacementProblem): Finding {
+  const where = `${placement.path} on node ${placement.node} of pool ${placement.pool}`;
+  const start = `${component.name}: the volume of claim ${claimName(placement.claim)} is on ${where}`;
+  const startOver = `delete the claim and its PersistentVolume from the cluster and run ${releaseCommand(placement)} to place it anew`;
+  switch (reason) {
+    case "vanished":
+      return error(poolOrigin(component), ID,
+        `${start}, which the pool no longer lists; a placed volume never moves. Put the directory back into pool ${placement.pool}, or, if its data is gone for good, ${startOver}`);
+    case "too-small":
+      return error(storageOrigin(component, "size"), ID,
+        `${start}, which offers ${placement.directory!.capacity}, less than the ${request.size} asked for; a placed volume never moves. Keep storage.size at ${placement.directory!.capacity} or less, or raise the directory's capacity in the pool if its disk has room`);
+    case "other-pool":
+      return error(poolOrigin(component), ID,
+        `${start}, not in pool ${request.pool.name}; a placed volume never moves. Set hostPath.pool back to ${placement.pool}, or, to start this replica empty in ${request.pool.name}, ${startOver}`);
+  }
+}
+
+/** A released volume holds its directory until the user frees it: say where, whose, and how. */
+function releasedFinding(placement: Placement, clusterExists: boolean): Finding {
+  const whose = clusterExists
+    ? `component ${placement.component} of cluster ${placement.cluster} has no replica that claims it any more`
+    : `cluster ${placement.cluster} is no longer in clusters/`;
+  const listed = placement.directory ? "" : `, which pool ${placement.pool} no longer lists,`;
+  return {
+    origin: placement.directory?.origin ?? placement.recorded!,
+    severity: "warning",
+    ruleId: ID,
+    message: `${placement.path} on node ${placement.node}${listed} holds the released volume of claim ${claimName(placement.claim)} (${whose}); it stays reserved so no other claim gets its data. Once the data is no longer needed, delete the claim and its PersistentVolume from the cluster and free the directory with ${releaseCommand(placement)}`,
+  };
+}
+
+function releaseFindings(outcome: ReleaseOutcome): Finding[] {
+  const what = `${outcome.directory.path} on node ${outcome.directory.node} of pool ${outcome.directory.pool}`;
+  switch (outcome.outcome) {
+    case "freed":
+      return [];
+    case "refused":
+      return [error(outcome.placement.recorded!, ID,
+        `clusterc release: ${what} holds the volume of claim ${claimName(outcome.placement.claim)}, a current replica of component ${outcome.placement.component} of cluster ${outcome.placement.cluster}; freeing it would hand that data to another claim. Scale the component down or remove the cluster first`)];
+    case "unknown":
+      return [error({ file: PLACEMENTS_FILE, doc: 0, path: ["placements"] }, ID,
+        `clusterc release: no placement holds ${what}; ${PLACEMENTS_FILE} lists the directories that are held`)];
+  }
+}
 
 function poolPathFindings(pool: HostPathPool): Finding[] {
   return pool.nodes.flatMap((node) => {
@@ -83,7 +182,8 @@ function poolPathFindings(pool: HostPathPool): Finding[] {
 function volumeRequest(build: ClusterBuild, component: Component, pool: HostPathPool): VolumeRequest {
   const storage = component.storage!;
   return {
-    key: `${build.cluster.name}/${component.name}`,
+    cluster: build.cluster.name,
+    component: component.name,
     pool,
     size: storage.spec.size,
     claims: Array.from({ length: component.replicas }, (_, ordinal) => ({
@@ -93,18 +193,17 @@ function volumeRequest(build: ClusterBuild, component: Component, pool: HostPath
   };
 }
 
-/** Adds the placed volumes of the build's hostPath components and binds their claim templates to them. */
-function withVolumes(build: ClusterBuild, components: Component[], placements: Placement[]): ClusterBuild {
+/** Adds the cluster's volumes (its placements, bound and released) and binds its claim templates to them. */
+function withVolumes(build: ClusterBuild, placements: readonly Placement[]): ClusterBuild {
+  const components = hostPathComponents(build);
+  if (components.length === 0) return build;
   const manifests = build.manifests.map((manifest) => {
-    const component = components.find((c) => c.workload.kind === manifest.object.kind && c.workload.name === manifest.object.metadata.name);
+    const component = components.find((c) => isWorkloadOf(c, manifest.object));
     return component ? { ...manifest, object: withNoStorageClass(manifest.object, component.storage!.claimTemplate) } : manifest;
   });
   for (const component of components) {
-    const workload = build.manifests.find((m) => m.object.kind === component.workload.kind && m.object.metadata.name === component.workload.name)!;
-    const wave = workload.object.metadata.annotations?.[SYNC_WAVE];
-    const claims = new Set(Array.from({ length: component.replicas }, (_, i) => `${component.storage!.claimTemplate}-${component.workload.name}-${i}`));
-    for (const placement of placements) {
-      if (placement.claim.namespace !== build.cluster.namespace || !claims.has(placement.claim.name)) continue;
+    const wave = workloadOf(build, component).object.metadata.annotations?.[SYNC_WAVE];
+    for (const placement of placements.filter((p) => p.component === component.name)) {
       manifests.push({ object: persistentVolume(component, placement, wave), origin: component.storage!.origin });
     }
   }
@@ -136,7 +235,7 @@ function persistentVolume(component: Component, placement: Placement, wave: stri
       accessModes: ["ReadWriteOnce"],
       persistentVolumeReclaimPolicy: "Retain",
       claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: placement.claim.namespace, name: placement.claim.name },
-      hostPath: { path: placement.directory.path, type: "DirectoryOrCreate" },
+      hostPath: { path: placement.path, type: "DirectoryOrCreate" },
       nodeAffinity: {
         required: {
           nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [placement.node] }] }],
