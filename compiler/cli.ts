@@ -1,10 +1,12 @@
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { compile, type CompileResult } from "./compile.js";
+import { compile, type CompileOptions, type CompileResult } from "./compile.js";
 import { formatText, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { compareTrees, isEmpty } from "./emit/compare.js";
 import { explainCluster } from "./explain.js";
-import { RENDERED_DIR, readTree, replaceTree } from "./emit/tree.js";
+import {
+  applyChange, finishInterruptedRender, hasInterruptedRender, LockedError, readTree, RENDERED_DIR, treeChange, withLock,
+} from "./emit/tree.js";
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -44,6 +46,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       default: throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
+    if (e instanceof LockedError) {
+      io.err(`clusterc: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
     if (e instanceof UsageError) {
       io.err(`clusterc: ${e.message}\n${USAGE}\n`);
       return EXIT_USAGE;
@@ -66,7 +72,7 @@ const ROOT_OPTION = { root: { type: "string" } } as const;
 async function render(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...ROOT_OPTION, only: { type: "string", multiple: true } });
   const root = path.resolve(io.cwd, values.root ?? ".");
-  return writeRendered(root, await compile(root), values.only ?? [], io);
+  return writeRendered(root, {}, values.only ?? [], io);
 }
 
 /**
@@ -84,50 +90,65 @@ async function release(args: readonly string[], io: Io): Promise<number> {
   }
   const directories = nodes.map((node, i) => ({ pool, node, path: paths[i]! }));
   const root = path.resolve(io.cwd, values.root ?? ".");
-  const code = await writeRendered(root, await compile(root, { release: directories }), [], io);
+  const code = await writeRendered(root, { release: directories }, [], io);
   if (code === EXIT_OK) io.err(directories.map((d) => `freed ${d.path} on node ${d.node} of pool ${d.pool}\n`).join(""));
   return code;
 }
 
-/** Prints the diagnostics and writes the result into rendered/ (only the named clusters' folders with --only), unless it has errors. */
-async function writeRendered(root: string, result: CompileResult, only: readonly string[], io: Io): Promise<number> {
-  printDiagnostics(result.diagnostics, root, io);
-  if (hasErrors(result.diagnostics)) {
-    io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
-    return EXIT_FINDINGS;
-  }
-  const current = await readTree(path.join(root, RENDERED_DIR));
-  const wanted = selectOnly(result, current, only);
-  const difference = compareTrees(wanted, current);
-  if (isEmpty(difference)) {
-    io.err(`${RENDERED_DIR}/ is up to date (${wanted.size} files)\n`);
+/**
+ * Compiles and writes the result into rendered/ (only the named clusters' folders with --only),
+ * unless it has errors; under the lock, after finishing whatever a killed render left behind, so
+ * the compile reads a whole tree and no other render writes in between.
+ */
+async function writeRendered(root: string, options: CompileOptions, only: readonly string[], io: Io): Promise<number> {
+  return withLock(root, async () => {
+    const recovered = await finishInterruptedRender(root);
+    if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
+    const result = await compile(root, options);
+    printDiagnostics(result.diagnostics, root, io);
+    if (hasErrors(result.diagnostics)) {
+      io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
+      return EXIT_FINDINGS;
+    }
+    const current = await readTree(path.join(root, RENDERED_DIR));
+    const wanted = selectOnly(result, current, only);
+    const change = treeChange(wanted, current);
+    if (change.write.size + change.remove.length === 0) {
+      io.err(`${RENDERED_DIR}/ is up to date (${wanted.size} files)\n`);
+      return EXIT_OK;
+    }
+    await applyChange(root, change);
+    const added = [...change.write.keys()].filter((file) => !current.has(file)).length;
+    io.err(`${RENDERED_DIR}/: ${added} added, ${change.write.size - added} changed, ${change.remove.length} removed (${wanted.size} files)\n`);
     return EXIT_OK;
-  }
-  await replaceTree(root, wanted);
-  io.err(`${RENDERED_DIR}/: ${difference.missing.length} added, ${difference.changed.length} changed, ${difference.extra.length} removed (${wanted.size} files)\n`);
-  return EXIT_OK;
+  });
 }
 
 /**
- * With --only, the named clusters get their new files and every other path keeps what is on disk;
- * the whole fleet is still compiled, so cross-cluster rules (shared hostPath pools) still hold.
+ * With --only, the named clusters' folders and the fleet-wide files (Argo CD and Flux folders, the
+ * hostPath state) get their new content, and the other clusters' folders keep what is on disk. The
+ * whole fleet is still compiled, so cross-cluster rules (shared hostPath pools) still hold.
  */
 function selectOnly(result: CompileResult, current: ReadonlyMap<string, string>, only: readonly string[]): Map<string, string> {
   if (only.length === 0) return result.files;
   const clusters = result.fleet!.clusters;
   const unknown = only.filter((name) => !clusters.some((c) => c.name === name));
   if (unknown.length > 0) throw new UsageError(`--only: no cluster named ${unknown.join(", ")}`);
-  const dirs = clusters.filter((c) => only.includes(c.name)).map((c) => c.outputDir + "/");
-  const inSelected = (file: string) => dirs.some((dir) => file.startsWith(dir));
+  const otherDirs = clusters.filter((c) => !only.includes(c.name)).map((c) => c.outputDir + "/");
+  const keepsOnDisk = (file: string) => otherDirs.some((dir) => file.startsWith(dir));
   return new Map([
-    ...[...current].filter(([file]) => !inSelected(file)),
-    ...[...result.files].filter(([file]) => inSelected(file)),
+    ...[...current].filter(([file]) => keepsOnDisk(file)),
+    ...[...result.files].filter(([file]) => !keepsOnDisk(file)),
   ].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 async function check(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, ROOT_OPTION);
   const root = path.resolve(io.cwd, values.root ?? ".");
+  if (await hasInterruptedRender(root)) {
+    io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`npx clusterc render\` to finish it\n`);
+    return EXIT_FINDINGS;
+  }
   const result = await compile(root);
   printDiagnostics(result.diagnostics, root, io);
   if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;

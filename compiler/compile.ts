@@ -6,7 +6,7 @@ import { layoutClusters } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
 import type { DirectoryRef } from "./fleet/hostpath.js";
 import { deliveryFolders, layoutDelivery } from "./gitops/delivery.js";
-import { planHostPaths, type HostPathContext } from "./rules/hostpath-layout.js";
+import { planHostPaths } from "./rules/hostpath-layout.js";
 import { RULES } from "./rules/index.js";
 import { validateDocuments } from "./schema/index.js";
 import { loadSources } from "./source/load.js";
@@ -57,7 +57,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const { fleet } = fleetResult;
   let builds: readonly ClusterBuild[] = fleet.clusters.map(expand);
   const hostPaths = planHostPaths(builds, fleet, previous.placements, options.release);
-  const context: HostPathContext = { fleet, hostPaths };
+  const context = { fleet, hostPaths };
   const ruleFindings: Finding[] = [];
   for (const rule of RULES) {
     const result = rule.run(builds, context);

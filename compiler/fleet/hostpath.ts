@@ -11,6 +11,16 @@ export interface VolumeRequest {
   size: string;
   /** The claim each replica's StatefulSet creates, by ordinal. */
   claims: Claim[];
+  /** Directories new volumes may use, from the cluster's policies (`hostPath.allowedPrefixes`); any when absent. */
+  allowedPrefixes?: readonly string[];
+}
+
+/** Whether `directory` is one of `prefixes` or under one; `/data/` and `/data` both allow `/data/pv`. */
+export function isUnderPrefix(directory: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((prefix) => {
+    const base = prefix.replace(/\/+$/, "");
+    return directory === base || directory.startsWith(base + "/");
+  });
 }
 
 /** A directory of a pool, as a user names it to `clusterc release`. */
@@ -118,7 +128,8 @@ export function allocateVolumes(
     if (fresh.length === 0) continue;
     const kept = keptNodes.get(request) ?? [];
     const free = (node: HostPathPool["nodes"][number]) => node.directories.filter((d) =>
-      !held.has(directoryKey({ pool: pool.name, node: node.name, path: d.path })) && compareQuantities(d.capacity, request.size) >= 0);
+      !held.has(directoryKey({ pool: pool.name, node: node.name, path: d.path })) && compareQuantities(d.capacity, request.size) >= 0 &&
+      (request.allowedPrefixes === undefined || isUnderPrefix(d.path, request.allowedPrefixes)));
     const nodesWithRoom = pool.nodes.filter((node) => !kept.includes(node.name) && free(node).length > 0);
     if (nodesWithRoom.length < fresh.length) {
       failures.push({ request, nodesWithRoom: nodesWithRoom.map((n) => n.name), keptNodes: kept });

@@ -5,12 +5,13 @@ import { MANAGED_BY, SYNC_WAVE } from "../engines/shared/metadata.js";
 import { copyOf } from "../engines/shared/pods.js";
 import type { ClusterBuild, Component, KubeObject } from "../engines/types.js";
 import type { Fleet, HostPathPool } from "../fleet/fleet.js";
+import { describeProvenance } from "../fleet/policy.js";
 import {
-  allocateVolumes, type AllocationFailure, type DirectoryRef, type Placement, type PlacementProblem, type ReleaseOutcome, type VolumeRequest,
+  allocateVolumes, isUnderPrefix, type AllocationFailure, type DirectoryRef, type Placement, type PlacementProblem, type ReleaseOutcome, type VolumeRequest,
 } from "../fleet/hostpath.js";
 import { PLACEMENTS_FILE, type Claim, type PlacementRecord } from "../source/placements.js";
 import { isWorkloadOf, workloadOf } from "./edit.js";
-import type { Rule, RuleContext } from "./types.js";
+import type { HostPathPlan, Rule } from "./types.js";
 
 const ID = "hostpath-layout";
 
@@ -28,18 +29,6 @@ export function unsafePathReason(directory: string): string | undefined {
   const system = SYSTEM_PATHS.find((p) => normalised === p || normalised.startsWith(p + "/"));
   if (normalised !== directory) return `is not normalised (it means ${normalised}${system ? `, under the system path ${system}` : ""})`;
   return system && `is under the system path ${system}`;
-}
-
-/** The fleet-wide hostPath allocation and what it found. */
-export interface HostPathPlan {
-  /** Every directory held after this render: the state file's entries. */
-  placements: Placement[];
-  findings: Finding[];
-}
-
-/** The plan is made before the rules run (planHostPaths), since compile also writes it to the state file. */
-export interface HostPathContext extends RuleContext {
-  hostPaths: HostPathPlan;
 }
 
 /**
@@ -84,13 +73,26 @@ export function planHostPaths(builds: readonly ClusterBuild[], fleet: Fleet, pre
 export const hostPathLayout: Rule = {
   id: ID,
   description: "hostPath volumes: one Retain PersistentVolume per replica, pinned, pre-bound, sticky across renders, replicas on distinct nodes, safe paths",
-  run(builds, { fleet, hostPaths }: HostPathContext) {
-    const findings = [...[...fleet.pools.values()].flatMap(poolPathFindings), ...hostPaths.findings];
+  run(builds, { fleet, hostPaths }) {
+    const findings = [...[...fleet.pools.values()].flatMap(poolPathFindings), ...hostPaths.findings, ...builds.flatMap((b) => prefixFindings(b, hostPaths.placements))];
     const byCluster = new Map<string, Placement[]>();
     for (const placement of hostPaths.placements) byCluster.set(placement.cluster, [...(byCluster.get(placement.cluster) ?? []), placement]);
     return { builds: builds.map((build) => withVolumes(build, byCluster.get(build.cluster.name) ?? [])), findings };
   },
 };
+
+/**
+ * A bound volume outside the directories the cluster's policies allow: new volumes never land there,
+ * so this is one placed before the policy said so, and a placed volume never moves by itself.
+ */
+function prefixFindings(build: ClusterBuild, placements: readonly Placement[]): Finding[] {
+  const allowed = build.cluster.policy.allowedPrefixes;
+  if (!allowed) return [];
+  return placements
+    .filter((p) => p.cluster === build.cluster.name && p.state === "bound" && !isUnderPrefix(p.path, allowed.value))
+    .map((p) => error(p.directory?.origin ?? p.recorded!, ID,
+      `${p.path} on node ${p.node} holds claim ${claimName(p.claim)} of cluster ${p.cluster}, outside ${allowed.value.join(", ")} allowed by ${describeProvenance(allowed.provenance)}; move the data by hand and release the directory, or add an exception`));
+}
 
 function hostPathComponents(build: ClusterBuild): Component[] {
   return build.components.filter((component) => component.storage?.spec.hostPath !== undefined);
@@ -181,11 +183,13 @@ function poolPathFindings(pool: HostPathPool): Finding[] {
 
 function volumeRequest(build: ClusterBuild, component: Component, pool: HostPathPool): VolumeRequest {
   const storage = component.storage!;
+  const allowed = build.cluster.policy.allowedPrefixes?.value;
   return {
     cluster: build.cluster.name,
     component: component.name,
     pool,
     size: storage.spec.size,
+    ...(allowed && { allowedPrefixes: allowed }),
     claims: Array.from({ length: component.replicas }, (_, ordinal) => ({
       namespace: build.cluster.namespace,
       name: `${storage.claimTemplate}-${component.workload.name}-${ordinal}`,

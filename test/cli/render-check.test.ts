@@ -85,6 +85,20 @@ describe("clusterc render and check", () => {
     assert.match(unknown.stderr, /no cluster named gamma/);
   });
 
+  it("--only still refreshes the fleet-wide files: the hostPath state of a cluster it places", async () => {
+    // GIVEN a rendered fleet, then a new cluster on a hostPath pool
+    const project = await tempProject({ "clusters/pool.yaml": POOL, "clusters/a.yaml": tidbSpec("alpha", MINIMAL_TIDB_SPEC) });
+    await runCli(["render"], project.root);
+    await writeFile(path.join(project.root, "clusters/b.yaml"), tidbSpec("beta", ON_POOL));
+    // WHEN only the new cluster is rendered
+    const { code } = await runCli(["render", "--only", "beta"], project.root);
+    const check = await runCli(["check"], project.root);
+    await project.cleanup();
+    // THEN its placements are recorded and the whole tree is current
+    assert.equal(code, 0);
+    assert.equal(check.code, 0, check.stdout);
+  });
+
   it("is byte-for-byte deterministic, whatever the file names and document order", async () => {
     const pool = POOL;
     const alpha = tidbSpec("alpha", ON_POOL);

@@ -35,7 +35,8 @@ async function renderEndgame() {
     assert.ok(found, `${kind} ${name} is rendered`);
     return found;
   };
-  return { objects, find, all: [...objects.entries()].filter(([f]) => !f.endsWith("kustomization.yaml")).map(([, o]) => o) };
+  const clusterObjects = [...objects.entries()].filter(([f]) => f.startsWith("prod/endgame/") && !f.endsWith("kustomization.yaml"));
+  return { objects, find, all: clusterObjects.map(([, o]) => o) };
 }
 
 function containers(object: RenderedObject): { name: string; image: string; command?: string[]; env?: { name: string; value?: string; valueFrom?: unknown }[]; resources?: { requests?: Record<string, string>; limits?: Record<string, string> }; readinessProbe?: unknown; livenessProbe?: unknown }[] {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { compileProject, MINIMAL_TIDB_SPEC, runCli, tempProject, type RenderedObject } from "../helpers.js";
 
@@ -76,6 +78,47 @@ describe("policies", () => {
       "policies/a.yaml": cluster("alpha", "env: prod"),
     });
     assert.deepEqual(diagnostics.map((d) => `${d.file}:${d.line} ${d.ruleId}`), ["clusters/p.yaml:2 source-folder", "policies/a.yaml:2 source-folder"]);
+  });
+});
+
+describe("hostPath.allowedPrefixes", () => {
+  const pool = `apiVersion: clusterc/v1
+kind: HostPathPool
+metadata: { name: dc1 }
+spec:
+  nodes:
+    - { name: n1, directories: [{ path: /mnt/scratch, capacity: 1Ti }, { path: /data/pv/a, capacity: 200Gi }] }
+    - { name: n2, directories: [{ path: /mnt/scratch, capacity: 1Ti }, { path: /data/pv/a, capacity: 200Gi }] }
+    - { name: n3, directories: [{ path: /mnt/scratch, capacity: 1Ti }, { path: /data/pv/a, capacity: 200Gi }] }
+`;
+  const onPool = MINIMAL_TIDB_SPEC.replace("size: 100Gi }", "size: 100Gi, hostPath: { pool: dc1 } }");
+
+  it("keeps new volumes under the allowed prefixes, even where a bigger directory is free elsewhere", async () => {
+    const { objects, diagnostics } = await compileProject({
+      "policies/p.yaml": policy("p", "  rules: { hostPath: { allowedPrefixes: [/data/] } }\n"),
+      "clusters/pool.yaml": pool,
+      "clusters/a.yaml": cluster("alpha", "env: prod", onPool),
+    });
+    assert.deepEqual(diagnostics, []);
+    const paths = [...objects.values()].filter((o) => o.kind === "PersistentVolume").map((pv) => pv.spec.hostPath.path);
+    assert.deepEqual([...new Set(paths)], ["/data/pv/a"]);
+  });
+
+  it("reports a volume placed before the policy allowed only other directories, at the pool line, without moving it", async () => {
+    // GIVEN a cluster rendered before the policy existed: smallest fitting directory is /data/pv/a
+    const tight = pool.replaceAll("/data/pv/a, capacity: 200Gi", "/data/pv/a, capacity: 50Gi");
+    const project = await tempProject({ "clusters/pool.yaml": tight, "clusters/a.yaml": cluster("alpha", "env: prod", onPool) });
+    assert.equal((await runCli(["render"], project.root)).code, 0);
+    // WHEN a policy then allows only /data/
+    await mkdir(path.join(project.root, "policies"));
+    await writeFile(path.join(project.root, "policies/p.yaml"), policy("p", "  rules: { hostPath: { allowedPrefixes: [/data/] } }\n"));
+    const { code, stderr } = await runCli(["render"], project.root);
+    await project.cleanup();
+    // THEN each of the three volumes on /mnt/scratch is an error at its pool directory
+    assert.equal(code, 1);
+    const lines = stderr.split("\n").filter((l) => l.includes("error hostpath-layout"));
+    assert.equal(lines.length, 3);
+    for (const line of lines) assert.match(line, /^clusters\/pool\.yaml:\d+:\d+: error hostpath-layout \/mnt\/scratch on node n\d holds claim alpha\/data-alpha-tikv-\d of cluster alpha, outside \/data\/ allowed by policy p/);
   });
 });
 
