@@ -80,8 +80,9 @@ export interface Allocation {
  * and never one a current replica keeps and fits.
  *
  * New claims take free directories: replicas of one component on distinct nodes, counting the nodes
- * of its kept replicas; among nodes with room the least loaded one wins, then the smallest directory
- * that fits, so the layout is spread and deterministic for a given request order. A request whose new
+ * of its kept replicas; among nodes with room, one in the zone the component uses least wins (when
+ * the pool names zones), then the least loaded one, then the smallest directory that fits, so the
+ * layout is spread and deterministic for a given request order. A request whose new
  * claims cannot all be placed is reported and places none of them.
  */
 export function allocateVolumes(
@@ -136,10 +137,21 @@ export function allocateVolumes(
       continue;
     }
     const used = new Set<string>();
+    const zoneUse = new Map<string | undefined, number>();
+    for (const name of kept) {
+      const zone = pool.nodes.find((n) => n.name === name)?.zone;
+      zoneUse.set(zone, (zoneUse.get(zone) ?? 0) + 1);
+    }
+    const preference = (n: HostPathPool["nodes"][number]) => [n.zone === undefined ? 0 : zoneUse.get(n.zone) ?? 0, loadOf(pool.name, n.name)] as const;
     for (const claim of fresh) {
       const node = nodesWithRoom
         .filter((n) => !used.has(n.name))
-        .reduce((best, n) => (loadOf(pool.name, n.name) < loadOf(pool.name, best.name) ? n : best));
+        .reduce((best, n) => {
+          const [zone, load] = preference(n);
+          const [bestZone, bestLoad] = preference(best);
+          return zone < bestZone || (zone === bestZone && load < bestLoad) ? n : best;
+        });
+      zoneUse.set(node.zone, (zoneUse.get(node.zone) ?? 0) + 1);
       const directory = free(node).reduce((best, d) => (compareQuantities(d.capacity, best.capacity) < 0 ? d : best));
       used.add(node.name);
       hold({

@@ -67,6 +67,19 @@ describe("hostPath allocator", () => {
     assert.equal(placements[2]!.node, "c");
   });
 
+  it("spreads a component over the pool's zones before it fills one zone", () => {
+    // GIVEN two zones of two nodes each, listed zone by zone
+    const zoned = pool({ a: ["10Gi"], b: ["10Gi"], c: ["10Gi"], d: ["10Gi"] });
+    const zones: Record<string, string> = { a: "z1", b: "z1", c: "z2", d: "z2" };
+    for (const node of zoned.nodes) node.zone = zones[node.name];
+    // WHEN a component asks for two volumes, then a scale-up to three
+    const two = allocateVolumes([request("pd", zoned, 2, "10Gi")], poolsOf(zoned)).placements;
+    const three = allocateVolumes([request("pd", zoned, 3, "10Gi")], poolsOf(zoned), two.map((x) => ({ ...x, origin: zoned.origin }))).placements;
+    // THEN the two land in different zones, and the third goes where it leaves the zones most even
+    assert.deepEqual(two.map((x) => zones[x.node]).sort(), ["z1", "z2"]);
+    assert.deepEqual(three.map((x) => zones[x.node]).sort(), ["z1", "z1", "z2"]);
+  });
+
   it("fails a component whose replicas outnumber the nodes with room, naming those nodes, and places none of it", () => {
     const p = pool({ a: ["100Gi", "100Gi"], b: ["100Gi"], c: ["10Gi"] });
     const { placements, failures } = allocateVolumes([request("tikv", p, 3, "100Gi")], poolsOf(p));
