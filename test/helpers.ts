@@ -40,6 +40,17 @@ spec:
 ${spec}`;
 }
 
+/** HostPathPool dc1: three nodes, two 100Gi directories each; room for two components of three replicas. */
+export const THREE_NODE_POOL = `apiVersion: clusterc/v1
+kind: HostPathPool
+metadata: { name: dc1 }
+spec:
+  nodes:
+    - { name: n1, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
+    - { name: n2, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
+    - { name: n3, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
+`;
+
 export const MINIMAL_TIDB_SPEC = `  version: v7.5.1
   pd: { replicas: 3, storage: { size: 10Gi } }
   tikv: { replicas: 3, storage: { size: 100Gi } }

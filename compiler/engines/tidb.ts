@@ -8,7 +8,8 @@ import type { Resources } from "./shared/resources.js";
 import { resourceValues } from "../fleet/policy.js";
 import { secretEnv } from "./shared/secrets.js";
 import { shellScript } from "./shared/shell.js";
-import { claimTemplate, deployment, headlessService, service, statefulSet, tcpPort } from "./shared/workloads.js";
+import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
+import { deployment, headlessService, service, statefulSet, tcpPort } from "./shared/workloads.js";
 import type { Component, Engine, Manifest } from "./types.js";
 
 type TiDBCluster = Cluster<TiDBClusterDocument>;
@@ -33,7 +34,6 @@ const DEFAULT_RESOURCES: Record<"pd" | "tikv" | "tidb", Resources> = {
   tidb: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "4", memory: "8Gi" } },
 };
 
-const DATA_VOLUME = "data";
 
 export const tidbEngine: Engine<TiDBClusterDocument> = {
   kind: "TiDBCluster",
@@ -139,25 +139,17 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
     volumeMounts: [{ name: DATA_VOLUME, mountPath: "/var/lib/pd" }],
   };
   const at = origin("pd");
+  const stateful = statefulComponent(ref, {
+    name: names.pd, wave, serviceName: names.pdPeer, replicas: spec.replicas, role: "quorum",
+    container, storage: spec.storage, origin: at, storageOrigin: origin("pd", "storage"),
+  });
   return {
     manifests: [
       { object: headlessService(ref, names.pdPeer, wave, [tcpPort("client", PD_CLIENT_PORT), tcpPort("peer", PD_PEER_PORT)]), origin: at },
       { object: service(ref, names.pd, wave, "ClusterIP", [tcpPort("client", PD_CLIENT_PORT)]), origin: at },
-      {
-        object: statefulSet(ref, {
-          name: names.pd, wave, serviceName: names.pdPeer, replicas: spec.replicas,
-          pod: { containers: [container] },
-          claims: [claimTemplate(DATA_VOLUME, spec.storage.size, spec.storage.storageClassName)],
-        }),
-        origin: at,
-      },
+      stateful.manifest,
     ],
-    component: {
-      name: "pd", role: "quorum", replicas: spec.replicas, origin: at,
-      workload: { kind: "StatefulSet", name: names.pd },
-      selector: selectorLabels(ref),
-      storage: { claimTemplate: DATA_VOLUME, spec: spec.storage, origin: origin("pd", "storage") },
-    },
+    component: stateful.component,
   };
 }
 
@@ -194,24 +186,16 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
     volumeMounts: [{ name: DATA_VOLUME, mountPath: "/var/lib/tikv" }],
   };
   const at = origin("tikv");
+  const stateful = statefulComponent(ref, {
+    name: names.tikv, wave, serviceName: names.tikvPeer, replicas: spec.replicas, role: "quorum",
+    container, storage: spec.storage, origin: at, storageOrigin: origin("tikv", "storage"),
+  });
   return {
     manifests: [
       { object: headlessService(ref, names.tikvPeer, wave, [tcpPort("server", TIKV_PORT), tcpPort("status", TIKV_STATUS_PORT)]), origin: at },
-      {
-        object: statefulSet(ref, {
-          name: names.tikv, wave, serviceName: names.tikvPeer, replicas: spec.replicas,
-          pod: { containers: [container] },
-          claims: [claimTemplate(DATA_VOLUME, spec.storage.size, spec.storage.storageClassName)],
-        }),
-        origin: at,
-      },
+      stateful.manifest,
     ],
-    component: {
-      name: "tikv", role: "quorum", replicas: spec.replicas, origin: at,
-      workload: { kind: "StatefulSet", name: names.tikv },
-      selector: selectorLabels(ref),
-      storage: { claimTemplate: DATA_VOLUME, spec: spec.storage, origin: origin("tikv", "storage") },
-    },
+    component: stateful.component,
   };
 }
 

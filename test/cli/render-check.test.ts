@@ -3,17 +3,8 @@ import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { readTree } from "../../compiler/emit/tree.js";
-import { MINIMAL_TIDB_SPEC, runCli, tempProject, tidbSpec } from "../helpers.js";
+import { THREE_NODE_POOL as POOL, MINIMAL_TIDB_SPEC, runCli, tempProject, tidbSpec } from "../helpers.js";
 
-const POOL = `apiVersion: clusterc/v1
-kind: HostPathPool
-metadata: { name: dc1 }
-spec:
-  nodes:
-    - { name: n1, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
-    - { name: n2, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
-    - { name: n3, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
-`;
 const ON_POOL = MINIMAL_TIDB_SPEC.replace("size: 100Gi }", "size: 100Gi, hostPath: { pool: dc1 } }");
 
 describe("clusterc render and check", () => {

@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compileProject, type RenderedObject } from "../helpers.js";
+import { THREE_NODE_POOL as POOL, compileProject, type RenderedObject } from "../helpers.js";
 
-const POOL = `apiVersion: clusterc/v1
-kind: HostPathPool
-metadata: { name: dc1 }
-spec:
-  nodes:
-    - { name: n1, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
-    - { name: n2, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
-    - { name: n3, directories: [{ path: /data/pv/a, capacity: 100Gi }, { path: /data/pv/b, capacity: 100Gi }] }
-`;
 
 /** The seed article's cluster: PD and TiKV on local disks, TiDB behind a NodePort Service. */
 const ENDGAME = `apiVersion: clusterc/v1

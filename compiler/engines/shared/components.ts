@@ -1,0 +1,48 @@
+import type { V1Container } from "@kubernetes/client-node";
+import type { Origin } from "../../diagnostics.js";
+import type { StorageSpec } from "../../schema/common.js";
+import type { Component, ComponentRole, Manifest } from "../types.js";
+import { selectorLabels, type ComponentRef } from "./metadata.js";
+import { claimTemplate, statefulSet } from "./workloads.js";
+
+/** The claim template every stateful component mounts its data from. */
+export const DATA_VOLUME = "data";
+
+export interface StatefulComponentOptions {
+  name: string;
+  wave: number;
+  /** The headless Service that names the pods. */
+  serviceName: string;
+  replicas: number;
+  role: ComponentRole;
+  /** Mounts `DATA_VOLUME`. */
+  container: V1Container;
+  storage: StorageSpec;
+  /** The component's field in the spec, and its storage field. */
+  origin: Origin;
+  storageOrigin: Origin;
+}
+
+/**
+ * A component that keeps data: its StatefulSet with one data claim per replica, and what the rules
+ * need to know of it (role for anti-affinity, storage for the hostPath layout).
+ */
+export function statefulComponent(ref: ComponentRef, options: StatefulComponentOptions): { manifest: Manifest; component: Component } {
+  const { name, wave, serviceName, replicas, role, container, storage, origin, storageOrigin } = options;
+  return {
+    manifest: {
+      object: statefulSet(ref, {
+        name, wave, serviceName, replicas,
+        pod: { containers: [container] },
+        claims: [claimTemplate(DATA_VOLUME, storage.size, storage.storageClassName)],
+      }),
+      origin,
+    },
+    component: {
+      name: ref.component, role, replicas, origin,
+      workload: { kind: "StatefulSet", name },
+      selector: selectorLabels(ref),
+      storage: { claimTemplate: DATA_VOLUME, spec: storage, origin: storageOrigin },
+    },
+  };
+}
