@@ -1,5 +1,6 @@
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { loadCache } from "./cache.js";
 import { compile, type CompileOptions, type CompileResult } from "./compile.js";
 import { formatText, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { compareTrees, isEmpty } from "./emit/compare.js";
@@ -104,7 +105,7 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
   return withLock(root, async () => {
     const recovered = await finishInterruptedRender(root);
     if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
-    const result = await compile(root, options);
+    const result = await compileCached(root, options);
     printDiagnostics(result.diagnostics, root, io);
     if (hasErrors(result.diagnostics)) {
       io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
@@ -122,6 +123,14 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
     io.err(`${RENDERED_DIR}/: ${added} added, ${change.write.size - added} changed, ${change.remove.length} removed (${wanted.size} files)\n`);
     return EXIT_OK;
   });
+}
+
+/** Compiles, reusing the outputs of clusters whose inputs did not change since the last run under root. */
+async function compileCached(root: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const cache = loadCache(root);
+  const result = await compile(root, { ...options, cache });
+  cache.save(root);
+  return result;
 }
 
 /**
@@ -149,7 +158,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`npx clusterc render\` to finish it\n`);
     return EXIT_FINDINGS;
   }
-  const result = await compile(root);
+  const result = await compileCached(root);
   printDiagnostics(result.diagnostics, root, io);
   if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;
   const difference = compareTrees(result.files, await readTree(path.join(root, RENDERED_DIR)));
@@ -172,7 +181,7 @@ async function lint(args: readonly string[], io: Io): Promise<number> {
   const format = values.format;
   if (!["text", "json", "github"].includes(format)) throw new UsageError(`--format must be text, json or github, not ${format}`);
   const root = path.resolve(io.cwd, values.root ?? ".");
-  const { diagnostics } = await compile(root);
+  const { diagnostics } = await compileCached(root);
   const display = (d: Diagnostic) => ({ ...d, file: displayPath(root, d.file, io) });
   if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
   else if (format === "github") io.out(diagnostics.map((d) => githubAnnotation(display(d))).join(""));

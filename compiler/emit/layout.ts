@@ -38,7 +38,7 @@ export function folderFiles(dir: string, objects: readonly KubeObject[]): [strin
   ];
 }
 
-/** The files of every cluster, its objects in apply order. */
-export function layoutClusters(builds: readonly ClusterBuild[]): Map<string, string> {
-  return new Map(builds.flatMap((build) => folderFiles(build.cluster.outputDir, build.manifests.map((m) => m.object).sort(applyOrder))));
+/** The files of a cluster's folder, its objects in apply order. */
+export function layoutCluster(build: ClusterBuild): [string, string][] {
+  return folderFiles(build.cluster.outputDir, build.manifests.map((m) => m.object).sort(applyOrder));
 }

@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
+import { mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { open, readFile, readdir, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import fg from "fast-glob";
 
@@ -7,13 +8,14 @@ export const RENDERED_DIR = "rendered";
 export const JOURNAL_DIR = ".clusterc-journal";
 export const LOCK_FILE = ".clusterc.lock";
 
-/** Every file under dir, keyed by its path relative to dir; empty when dir does not exist. */
+/**
+ * Every file under dir, keyed by its path relative to dir; empty when dir does not exist. Reads are
+ * synchronous: for thousands of small files one awaited read after another costs several times more.
+ */
 export async function readTree(dir: string): Promise<Map<string, string>> {
   const paths = await fg("**/*", { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false });
   paths.sort();
-  const files = new Map<string, string>();
-  for (const file of paths) files.set(file, await readFile(path.join(dir, file), "utf8"));
-  return files;
+  return new Map(paths.map((file) => [file, readFileSync(path.join(dir, file), "utf8")]));
 }
 
 /** What a render changes in rendered/: files to write (new or changed) and files to remove. */
@@ -44,16 +46,16 @@ interface Journal {
 export async function applyChange(root: string, change: TreeChange): Promise<void> {
   const journal = path.join(root, JOURNAL_DIR);
   await rm(journal, { recursive: true, force: true });
-  await mkdir(path.join(journal, "files"), { recursive: true });
+  mkdirSync(path.join(journal, "files"), { recursive: true });
   const plan: Journal = { write: [], remove: [...change.remove] };
   let staged = 0;
   for (const [file, text] of change.write) {
     const name = String(staged++);
-    await writeFile(path.join(journal, "files", name), text);
+    writeFileSync(path.join(journal, "files", name), text);
     plan.write.push([name, file]);
   }
-  await writeFile(path.join(journal, "plan.json.tmp"), JSON.stringify(plan));
-  await rename(path.join(journal, "plan.json.tmp"), path.join(journal, "plan.json"));
+  writeFileSync(path.join(journal, "plan.json.tmp"), JSON.stringify(plan));
+  renameSync(path.join(journal, "plan.json.tmp"), path.join(journal, "plan.json"));
   await replay(root, plan);
 }
 
@@ -83,21 +85,35 @@ export async function hasInterruptedRender(root: string): Promise<boolean> {
 async function replay(root: string, plan: Journal): Promise<void> {
   const journal = path.join(root, JOURNAL_DIR);
   const target = path.join(root, RENDERED_DIR);
+  const made = new Set<string>();
   for (const [name, file] of plan.write) {
-    await mkdir(path.dirname(path.join(target, file)), { recursive: true });
-    await rename(path.join(journal, "files", name), path.join(target, file)).catch(ignoreMissing);
+    const dir = path.dirname(path.join(target, file));
+    if (!made.has(dir)) mkdirSync(dir, { recursive: true });
+    made.add(dir);
+    ignoringMissing(() => renameSync(path.join(journal, "files", name), path.join(target, file)));
   }
   for (const file of plan.remove) {
-    await unlink(path.join(target, file)).catch(ignoreMissing);
-    await removeEmptyParents(target, path.dirname(file));
+    ignoringMissing(() => unlinkSync(path.join(target, file)));
+    removeEmptyParents(target, path.dirname(file));
   }
   await rm(journal, { recursive: true, force: true });
 }
 
-async function removeEmptyParents(target: string, dir: string): Promise<void> {
+function removeEmptyParents(target: string, dir: string): void {
   for (let current = dir; current !== "."; current = path.dirname(current)) {
-    const removed = await rmdir(path.join(target, current)).then(() => true, () => false);
-    if (!removed) return;
+    try {
+      rmdirSync(path.join(target, current));
+    } catch {
+      return; // not empty, or already gone
+    }
+  }
+}
+
+function ignoringMissing(step: () => void): void {
+  try {
+    step();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
 }
 

@@ -37,7 +37,7 @@ export function unsafePathReason(directory: string): string | undefined {
  * `clusterc release` asks.
  */
 export function planHostPaths(builds: readonly ClusterBuild[], fleet: Fleet, previous: readonly PlacementRecord[], release: readonly DirectoryRef[] = []): HostPathPlan {
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...fleet.pools.values()].flatMap(poolPathFindings);
   const requests: { component: Component; request: VolumeRequest }[] = [];
   for (const build of builds) {
     for (const component of hostPathComponents(build)) {
@@ -73,11 +73,10 @@ export function planHostPaths(builds: readonly ClusterBuild[], fleet: Fleet, pre
 export const hostPathLayout: Rule = {
   id: ID,
   description: "hostPath volumes: one Retain PersistentVolume per replica, pinned, pre-bound, sticky across renders, replicas on distinct nodes, safe paths",
-  run(builds, { fleet, hostPaths }) {
-    const findings = [...[...fleet.pools.values()].flatMap(poolPathFindings), ...hostPaths.findings, ...builds.flatMap((b) => prefixFindings(b, hostPaths.placements))];
-    const byCluster = new Map<string, Placement[]>();
-    for (const placement of hostPaths.placements) byCluster.set(placement.cluster, [...(byCluster.get(placement.cluster) ?? []), placement]);
-    return { builds: builds.map((build) => withVolumes(build, byCluster.get(build.cluster.name) ?? [])), findings };
+  run(builds, { hostPaths }) {
+    const findings = builds.flatMap((b) => prefixFindings(b, hostPaths.placements));
+    const placementsOf = (build: ClusterBuild) => hostPaths.placements.filter((p) => p.cluster === build.cluster.name);
+    return { builds: builds.map((build) => withVolumes(build, placementsOf(build))), findings };
   },
 };
 

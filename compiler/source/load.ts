@@ -21,6 +21,8 @@ export interface SourceDocument {
 export interface SourceFile {
   /** Path relative to the project root, with forward slashes. */
   file: string;
+  /** The file as read, for digests of what a cluster's output depends on. */
+  text: string;
   lineCounter: LineCounter;
   documents: SourceDocument[];
 }
@@ -88,7 +90,7 @@ async function readSourceText(root: string, file: string, findings: Finding[]): 
 export function parseSource(file: string, text: string, findings: Finding[]): SourceFile {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const source: SourceFile = { file, lineCounter, documents: [] };
+  const source: SourceFile = { file, text, lineCounter, documents: [] };
   if (!Array.isArray(parsed)) return source; // an empty stream
   parsed.forEach((document, index) => {
     const errorFindings = document.errors.map((e): Finding => ({

@@ -168,7 +168,7 @@ describe("GitOps delivery objects", () => {
         // THEN there are some, of every kind, and none fails
         assert.deepEqual([...new Set(manifests.map((m) => m.object.kind))].sort(),
           mode === "applications" ? ["Application", "Kustomization"] : ["ApplicationSet", "Kustomization"]);
-        assert.deepEqual(validateManifests(manifests), []);
+        assert.deepEqual(await validateManifests(manifests), []);
       } finally {
         await project.cleanup();
       }
@@ -183,7 +183,7 @@ describe("GitOps delivery objects", () => {
       const [folder] = deliveryFolders(fleet!.gitops!, fleet!.clusters);
       const broken = folder!.manifests.map((m) => ({ ...m, object: { ...m.object, spec: { ...(m.object as RenderedObject).spec, interval: undefined } } }));
       // WHEN it is validated
-      const findings = validateManifests(broken);
+      const findings = await validateManifests(broken);
       // THEN each object fails with k8s-schema, pointing at spec.flux of the GitOps document
       assert.equal(findings.length, 2);
       for (const finding of findings) {
