@@ -13,7 +13,7 @@ export const LOCK_FILE = ".clusterc.lock";
  * synchronous: for thousands of small files one awaited read after another costs several times more.
  */
 export async function readTree(dir: string): Promise<Map<string, string>> {
-  const paths = await fg("**/*", { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false });
+  const paths = fg.sync("**/*", { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false });
   paths.sort();
   return new Map(paths.map((file) => [file, readFileSync(path.join(dir, file), "utf8")]));
 }
