@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
+import { CACHE_DIR } from "../compiler/cache.js";
 import { readTree } from "../compiler/emit/tree.js";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -22,7 +23,7 @@ const DIRECTORIES_PER_NODE = 16;
 const CLUSTERS_PER_POOL = 30;
 const SCALING_SIZES = [100, 5000];
 
-/** Writes `count` TiDBCluster specs, the pools they use and a GitOps document; returns the spec that edits touch. */
+/** Writes `count` TiDBCluster specs, the pools they use, two policies and a GitOps document; returns the spec that edits touch. */
 function writeFleet(root: string, count: number): string {
   const files = new Map<string, string>();
   let onPools = 0;
@@ -68,6 +69,27 @@ spec:
   repoURL: https://git.example.com/platform/databases.git
   argocd: { namespace: argocd }
   flux: { namespace: flux-system }
+`);
+  files.set("policies/00-baseline.yaml", `apiVersion: clusterc/v1
+kind: Policy
+metadata: { name: baseline }
+spec:
+  rules:
+    images: { allowedRegistries: [docker.io] }
+    resources: { min: { cpu: 100m, memory: 128Mi } }
+`);
+  files.set("policies/production.yaml", `apiVersion: clusterc/v1
+kind: Policy
+metadata: { name: production }
+spec:
+  selector: { matchLabels: { env: prod } }
+  defaults:
+    TiDBCluster:
+      tikv: { requests: { cpu: "4", memory: 16Gi }, limits: { cpu: "8", memory: 32Gi } }
+  rules:
+    antiAffinity: required
+    hostPath: { allowedPrefixes: [/data/] }
+    resources: { maxLimitRequestRatio: 8 }
 `);
   for (const [file, text] of files) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
@@ -133,7 +155,9 @@ async function measure(clusters: number, runs: number): Promise<Row> {
     const render = ["render", "--root", root];
 
     const cold = repeat(runs, "cold render", () => {
+      // cold: neither rendered/ nor the cluster cache of an earlier run
       rmSync(rendered, { recursive: true, force: true });
+      rmSync(path.join(root, CACHE_DIR), { recursive: true, force: true });
       return clusterc(render);
     });
     const check = repeat(runs, "check", () => clusterc(["check", "--root", root]));
