@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from "diff";
-import { RENDERED_DIR } from "./tree.js";
+import { RENDERED_DIR, treeChange } from "./tree.js";
 
 export interface TreeDifference {
   /** In the expected tree, not on disk. */
@@ -13,18 +13,15 @@ export interface TreeDifference {
 }
 
 export function compareTrees(expected: ReadonlyMap<string, string>, actual: ReadonlyMap<string, string>): TreeDifference {
-  const all = [...new Set([...expected.keys(), ...actual.keys()])].sort();
-  const missing: string[] = [];
-  const extra: string[] = [];
-  const changed: string[] = [];
+  const change = treeChange(expected, actual);
+  const written = [...change.write.keys()];
+  const missing = written.filter((file) => !actual.has(file));
+  const changed = written.filter((file) => actual.has(file));
+  const extra = [...change.remove];
   let patch = "";
-  for (const file of all) {
+  for (const file of [...written, ...extra].sort()) {
     const want = expected.get(file);
     const have = actual.get(file);
-    if (want === have) continue;
-    if (have === undefined) missing.push(file);
-    else if (want === undefined) extra.push(file);
-    else changed.push(file);
     const name = `${RENDERED_DIR}/${file}`;
     patch += createTwoFilesPatch(
       have === undefined ? "/dev/null" : `a/${name}`,
@@ -36,7 +33,7 @@ export function compareTrees(expected: ReadonlyMap<string, string>, actual: Read
       { context: 3 },
     );
   }
-  return { missing, extra, changed, patch };
+  return { missing: missing.sort(), extra: extra.sort(), changed: changed.sort(), patch };
 }
 
 export function isEmpty(difference: TreeDifference): boolean {
