@@ -48,9 +48,13 @@ export class ClusterCache {
     return output;
   }
 
-  /** Writes the cache when a run changed it or dropped clusters; a failure to write only costs speed. */
+  /**
+   * Writes the cache when a run changed it or dropped clusters; a failure to write only costs speed.
+   * A run that compiled no cluster (it stopped at an error in the specs) learned nothing and keeps
+   * the cache as it was.
+   */
   save(root: string): void {
-    if (!this.changed && this.used.size === this.entries.size) return;
+    if (this.used.size === 0 || (!this.changed && this.used.size === this.entries.size)) return;
     const dir = path.join(root, CACHE_DIR);
     try {
       mkdirSync(dir, { recursive: true });

@@ -62,6 +62,19 @@ describe("the cluster cache", () => {
     });
   }
 
+  it("survives a run that stops at an error in the specs", async () => {
+    // GIVEN a cached fleet WHEN a typo stops a check before any cluster is compiled, then is fixed
+    const project = await fleetWithTamperedBeta();
+    await edit(project.root, "clusters/alpha.yaml", (t) => t.replace("version:", "verison:"));
+    const broken = await runCli(["check"], project.root);
+    await edit(project.root, "clusters/alpha.yaml", (t) => t.replace("verison:", "version:"));
+    const reused = await reusesBeta(project.root);
+    await project.cleanup();
+    // THEN the entries of the untouched clusters are still there
+    assert.equal(broken.code, 1);
+    assert.equal(reused, true);
+  });
+
   it("ignores a cache file it cannot read", async () => {
     const project = await fleetWithTamperedBeta();
     await writeFile(cacheFile(project.root), "{ not json");
