@@ -60,9 +60,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-function parse<const T extends NonNullable<ParseArgsConfig["options"]>>(args: readonly string[], options: T) {
+function parse<const T extends NonNullable<ParseArgsConfig["options"]>>(args: readonly string[], options: T, allowPositionals = false) {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: false, strict: true });
+    return parseArgs({ args: [...args], options, allowPositionals, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -190,12 +190,7 @@ async function lint(args: readonly string[], io: Io): Promise<number> {
 }
 
 async function explain(args: readonly string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: ROOT_OPTION, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parse(args, ROOT_OPTION, true);
   if (parsed.positionals.length !== 1) throw new UsageError("explain takes one cluster name");
   const name = parsed.positionals[0]!;
   const root = path.resolve(io.cwd, parsed.values.root ?? ".");

@@ -7,7 +7,7 @@ import { layoutCluster } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
 import type { DirectoryRef } from "./fleet/hostpath.js";
 import { deliveryFolders, layoutDelivery } from "./gitops/delivery.js";
-import { planHostPaths } from "./rules/hostpath-layout.js";
+import { placementsOf, planHostPaths } from "./rules/hostpath-layout.js";
 import { RULES } from "./rules/index.js";
 import type { RuleContext } from "./rules/types.js";
 import { validateDocuments, type ValidDocument } from "./schema/index.js";
@@ -66,9 +66,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const inputs = sharedInputs(sources.files, schema.documents);
   const outputs: ClusterOutput[] = [];
   for (const build of builds) {
-    const placements = hostPaths.placements
-      .filter((p) => p.cluster === build.cluster.name)
-      .map((p) => [p.pool, p.node, p.path, p.claim.namespace, p.claim.name, p.state]);
+    const placements = placementsOf(hostPaths, build.cluster.name).map((p) => [p.pool, p.node, p.path, p.claim.namespace, p.claim.name, p.state]);
     const key = digest([compilerVersion(), inputs, sources.files.get(build.cluster.origin.file)!.text, String(build.cluster.origin.doc), JSON.stringify(placements)]);
     outputs.push(await cache.outputFor(build.cluster.name, key, () => compileCluster(build, context)));
   }

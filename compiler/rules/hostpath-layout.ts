@@ -74,21 +74,25 @@ export const hostPathLayout: Rule = {
   id: ID,
   description: "hostPath volumes: one Retain PersistentVolume per replica, pinned, pre-bound, sticky across renders, replicas on distinct nodes, safe paths",
   run(builds, { hostPaths }) {
-    const findings = builds.flatMap((b) => prefixFindings(b, hostPaths.placements));
-    const placementsOf = (build: ClusterBuild) => hostPaths.placements.filter((p) => p.cluster === build.cluster.name);
-    return { builds: builds.map((build) => withVolumes(build, placementsOf(build))), findings };
+    const findings = builds.flatMap((build) => prefixFindings(build, placementsOf(hostPaths, build.cluster.name)));
+    return { builds: builds.map((build) => withVolumes(build, placementsOf(hostPaths, build.cluster.name))), findings };
   },
 };
 
+/** The directories the plan holds for one cluster, bound or released. */
+export function placementsOf(plan: HostPathPlan, cluster: string): Placement[] {
+  return plan.placements.filter((p) => p.cluster === cluster);
+}
+
 /**
- * A bound volume outside the directories the cluster's policies allow: new volumes never land there,
- * so this is one placed before the policy said so, and a placed volume never moves by itself.
+ * A bound volume of the cluster outside the directories its policies allow: new volumes never land
+ * there, so this is one placed before the policy said so, and a placed volume never moves by itself.
  */
 function prefixFindings(build: ClusterBuild, placements: readonly Placement[]): Finding[] {
   const allowed = build.cluster.policy.allowedPrefixes;
   if (!allowed) return [];
   return placements
-    .filter((p) => p.cluster === build.cluster.name && p.state === "bound" && !isUnderPrefix(p.path, allowed.value))
+    .filter((p) => p.state === "bound" && !isUnderPrefix(p.path, allowed.value))
     .map((p) => error(p.directory?.origin ?? p.recorded!, ID,
       `${p.path} on node ${p.node} holds claim ${claimName(p.claim)} of cluster ${p.cluster}, outside ${allowed.value.join(", ")} allowed by ${describeProvenance(allowed.provenance)}; move the data by hand and release the directory, or add an exception`));
 }
