@@ -7,7 +7,7 @@ import { layoutCluster } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
 import type { DirectoryRef } from "./fleet/hostpath.js";
 import { deliveryFolders, layoutDelivery } from "./gitops/delivery.js";
-import { placementsOf, planHostPaths } from "./rules/hostpath-layout.js";
+import { hostPathDemands, placementsOf, planHostPaths } from "./rules/hostpath-layout.js";
 import { RULES } from "./rules/index.js";
 import type { RuleContext } from "./rules/types.js";
 import { validateDocuments, type ValidDocument } from "./schema/index.js";
@@ -60,7 +60,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
 
   const { fleet } = fleetResult;
   const builds = fleet.clusters.map(expand);
-  const hostPaths = planHostPaths(builds, fleet, previous.placements, options.release);
+  const hostPaths = planHostPaths(builds.flatMap(hostPathDemands), fleet, previous.placements, options.release);
   const context: RuleContext = { fleet, hostPaths };
   const cache = options.cache ?? new ClusterCache();
   const inputs = sharedInputs(sources.files, schema.documents);

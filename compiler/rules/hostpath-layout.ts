@@ -32,36 +32,73 @@ export function unsafePathReason(directory: string): string | undefined {
 }
 
 /**
- * Allocates the volume of every replica of a component with `storage.hostPath`, keeping what the last
- * render placed (`previous`, from the state file). `release` frees directories first, as
- * `clusterc release` asks.
+ * What one component with `storage.hostPath` asks of its pool: plain data, so the cache can keep it
+ * and a run need not expand a cluster whose spec did not change just to plan the fleet's volumes.
  */
-export function planHostPaths(builds: readonly ClusterBuild[], fleet: Fleet, previous: readonly PlacementRecord[], release: readonly DirectoryRef[] = []): HostPathPlan {
+export interface HostPathDemand {
+  cluster: string;
+  component: string;
+  replicas: number;
+  pool: string;
+  size: string;
+  /** The claim each replica's StatefulSet creates, by ordinal. */
+  claims: Claim[];
+  /** From the cluster's policies (`hostPath.allowedPrefixes`); any directory when absent. */
+  allowedPrefixes?: readonly string[];
+  /** The component's `storage` field, where findings about its volumes point. */
+  storage: Origin;
+}
+
+export function hostPathDemands(build: ClusterBuild): HostPathDemand[] {
+  const allowed = build.cluster.policy.allowedPrefixes?.value;
+  return hostPathComponents(build).map((component) => {
+    const storage = component.storage!;
+    return {
+      cluster: build.cluster.name,
+      component: component.name,
+      replicas: component.replicas,
+      pool: storage.spec.hostPath!.pool,
+      size: storage.spec.size,
+      claims: Array.from({ length: component.replicas }, (_, ordinal) => ({
+        namespace: build.cluster.namespace,
+        name: `${storage.claimTemplate}-${component.workload.name}-${ordinal}`,
+      })),
+      ...(allowed && { allowedPrefixes: allowed }),
+      storage: storage.origin,
+    };
+  });
+}
+
+/**
+ * Allocates the volume of every replica the demands ask for, keeping what the last render placed
+ * (`previous`, from the state file). `release` frees directories first, as `clusterc release` asks.
+ */
+export function planHostPaths(demands: readonly HostPathDemand[], fleet: Fleet, previous: readonly PlacementRecord[], release: readonly DirectoryRef[] = []): HostPathPlan {
   const findings: Finding[] = [...fleet.pools.values()].flatMap(poolPathFindings);
-  const requests: { component: Component; request: VolumeRequest }[] = [];
-  for (const build of builds) {
-    for (const component of hostPathComponents(build)) {
-      const poolName = component.storage!.spec.hostPath!.pool;
-      const pool = fleet.pools.get(poolName);
-      if (!pool) {
-        const known = [...fleet.pools.keys()].join(", ") || "none";
-        findings.push(error(poolOrigin(component), ID,
-          `${component.name}: HostPathPool "${poolName}" is not defined (known pools: ${known}); add a HostPathPool document to clusters/ or fix the name`));
-        continue;
-      }
-      requests.push({ component, request: volumeRequest(build, component, pool) });
+  const requests: { demand: HostPathDemand; request: VolumeRequest }[] = [];
+  for (const demand of demands) {
+    const pool = fleet.pools.get(demand.pool);
+    if (!pool) {
+      const known = [...fleet.pools.keys()].join(", ") || "none";
+      findings.push(error(storageOrigin(demand, "hostPath", "pool"), ID,
+        `${demand.component}: HostPathPool "${demand.pool}" is not defined (known pools: ${known}); add a HostPathPool document to clusters/ or fix the name`));
+      continue;
     }
+    const { cluster, component, size, claims, allowedPrefixes } = demand;
+    requests.push({ demand, request: { cluster, component, pool, size, claims, ...(allowedPrefixes && { allowedPrefixes }) } });
   }
   const allocation = allocateVolumes(requests.map((r) => r.request), fleet.pools, previous, release);
-  const componentOf = (request: VolumeRequest) => requests.find((r) => r.request === request)!.component;
-  const clusters = new Set(builds.map((b) => b.cluster.name));
+  const demandOf = (request: VolumeRequest) => requests.find((r) => r.request === request)!.demand;
+  const clusters = new Set(fleet.clusters.map((c) => c.name));
   findings.push(
-    ...allocation.failures.map((failure) => failureFinding(componentOf(failure.request), failure)),
-    ...allocation.problems.map((problem) => problemFinding(componentOf(problem.request), problem)),
+    ...allocation.failures.map((failure) => failureFinding(demandOf(failure.request), failure)),
+    ...allocation.problems.map((problem) => problemFinding(demandOf(problem.request), problem)),
     ...allocation.placements.filter((p) => p.state === "released").map((p) => releasedFinding(p, clusters.has(p.cluster))),
     ...allocation.releases.flatMap(releaseFindings),
   );
-  return { placements: allocation.placements, findings };
+  const byCluster = new Map<string, Placement[]>();
+  for (const placement of allocation.placements) byCluster.set(placement.cluster, [...byCluster.get(placement.cluster) ?? [], placement]);
+  return { placements: allocation.placements, byCluster, findings };
 }
 
 /**
@@ -80,8 +117,8 @@ export const hostPathLayout: Rule = {
 };
 
 /** The directories the plan holds for one cluster, bound or released. */
-export function placementsOf(plan: HostPathPlan, cluster: string): Placement[] {
-  return plan.placements.filter((p) => p.cluster === cluster);
+export function placementsOf(plan: HostPathPlan, cluster: string): readonly Placement[] {
+  return plan.byCluster.get(cluster) ?? [];
 }
 
 /**
@@ -101,12 +138,8 @@ function hostPathComponents(build: ClusterBuild): Component[] {
   return build.components.filter((component) => component.storage?.spec.hostPath !== undefined);
 }
 
-function poolOrigin(component: Component): Origin {
-  return storageOrigin(component, "hostPath", "pool");
-}
-
-function storageOrigin(component: Component, ...field: string[]): Origin {
-  return { ...component.storage!.origin, path: [...component.storage!.origin.path, ...field] };
+function storageOrigin(demand: HostPathDemand, ...field: string[]): Origin {
+  return { ...demand.storage, path: [...demand.storage.path, ...field] };
 }
 
 function claimName(claim: Claim): string {
@@ -117,27 +150,27 @@ function releaseCommand(directory: DirectoryRef): string {
   return `clusterc release --pool ${directory.pool} --node ${directory.node} --path ${directory.path}`;
 }
 
-function failureFinding(component: Component, { request, nodesWithRoom, keptNodes }: AllocationFailure): Finding {
+function failureFinding(demand: HostPathDemand, { request, nodesWithRoom, keptNodes }: AllocationFailure): Finding {
   const nodes = nodesWithRoom.length > 0 ? ` (${nodesWithRoom.join(", ")})` : "";
   const besides = keptNodes.length > 0 ? ` besides the ${keptNodes.length} that hold its placed replicas (${keptNodes.join(", ")})` : "";
-  return error(poolOrigin(component), ID,
-    `${component.name}: ${component.replicas} replicas must be on distinct nodes but pool ${request.pool.name} has ${nodesWithRoom.length} node(s) with a free directory of ${request.size} or more${nodes}${besides}; add nodes or directories to the pool, or lower replicas`);
+  return error(storageOrigin(demand, "hostPath", "pool"), ID,
+    `${demand.component}: ${demand.replicas} replicas must be on distinct nodes but pool ${request.pool.name} has ${nodesWithRoom.length} node(s) with a free directory of ${request.size} or more${nodes}${besides}; add nodes or directories to the pool, or lower replicas`);
 }
 
 /** A kept volume that no longer suits its claim: never moved silently, so the user decides. */
-function problemFinding(component: Component, { placement, request, reason }: PlacementProblem): Finding {
+function problemFinding(demand: HostPathDemand, { placement, request, reason }: PlacementProblem): Finding {
   const where = `${placement.path} on node ${placement.node} of pool ${placement.pool}`;
-  const start = `${component.name}: the volume of claim ${claimName(placement.claim)} is on ${where}`;
+  const start = `${demand.component}: the volume of claim ${claimName(placement.claim)} is on ${where}`;
   const startOver = `delete the claim and its PersistentVolume from the cluster and run ${releaseCommand(placement)} to place it anew`;
   switch (reason) {
     case "vanished":
-      return error(poolOrigin(component), ID,
+      return error(storageOrigin(demand, "hostPath", "pool"), ID,
         `${start}, which the pool no longer lists; a placed volume never moves. Put the directory back into pool ${placement.pool}, or, if its data is gone for good, ${startOver}`);
     case "too-small":
-      return error(storageOrigin(component, "size"), ID,
+      return error(storageOrigin(demand, "size"), ID,
         `${start}, which offers ${placement.directory!.capacity}, less than the ${request.size} asked for; a placed volume never moves. Keep storage.size at ${placement.directory!.capacity} or less, or raise the directory's capacity in the pool if its disk has room`);
     case "other-pool":
-      return error(poolOrigin(component), ID,
+      return error(storageOrigin(demand, "hostPath", "pool"), ID,
         `${start}, not in pool ${request.pool.name}; a placed volume never moves. Set hostPath.pool back to ${placement.pool}, or, to start this replica empty in ${request.pool.name}, ${startOver}`);
   }
 }
@@ -182,22 +215,6 @@ function poolPathFindings(pool: HostPathPool): Finding[] {
       return [];
     });
   });
-}
-
-function volumeRequest(build: ClusterBuild, component: Component, pool: HostPathPool): VolumeRequest {
-  const storage = component.storage!;
-  const allowed = build.cluster.policy.allowedPrefixes?.value;
-  return {
-    cluster: build.cluster.name,
-    component: component.name,
-    pool,
-    size: storage.spec.size,
-    ...(allowed && { allowedPrefixes: allowed }),
-    claims: Array.from({ length: component.replicas }, (_, ordinal) => ({
-      namespace: build.cluster.namespace,
-      name: `${storage.claimTemplate}-${component.workload.name}-${ordinal}`,
-    })),
-  };
 }
 
 /** Adds the cluster's volumes (its placements, bound and released) and binds its claim templates to them. */

@@ -7,6 +7,8 @@ import type { Placement } from "../fleet/hostpath.js";
 export interface HostPathPlan {
   /** Every directory held after this render: the state file's entries. */
   placements: Placement[];
+  /** The same placements by cluster. */
+  byCluster: ReadonlyMap<string, readonly Placement[]>;
   findings: Finding[];
 }
 

@@ -30,7 +30,7 @@ async function findingsOf(ruleId: string, file: string): Promise<{ ruleId: strin
     return diagnostics.filter((d) => d.ruleId === ruleId);
   }
   const rule = RULES.find((r) => r.id === ruleId)!;
-  return rule.run([objectBuild(file, documents)], { fleet: { clusters: [], pools: new Map(), policies: [] }, hostPaths: { placements: [], findings: [] } }).findings;
+  return rule.run([objectBuild(file, documents)], { fleet: { clusters: [], pools: new Map(), policies: [] }, hostPaths: { placements: [], byCluster: new Map(), findings: [] } }).findings;
 }
 
 function objectBuild(file: string, documents: Document[]): ClusterBuild {
