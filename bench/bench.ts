@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { CACHE_DIR } from "../compiler/cache.js";
-import { readTree } from "../compiler/emit/tree.js";
+import { readTree } from "../compiler/emit/scan.js";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = path.join(REPO_ROOT, "bin", "clusterc.js");

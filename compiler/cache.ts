@@ -4,77 +4,141 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fg from "fast-glob";
 import type { Finding } from "./diagnostics.js";
+import type { HostPathDemand } from "./rules/hostpath-layout.js";
 
 /**
- * What compiling one cluster produced: the files of its folder and its findings before policy
- * exceptions (those are applied on every run, since they depend on the date).
+ * Beside rendered/, ignored by git: what earlier runs computed, reused while its inputs are unchanged.
+ * Every file in it is written by one compiler build and ignored by any other, so an upgrade or a new
+ * build never reads what an older one wrote. Deleting the folder only costs speed.
+ */
+export const CACHE_DIR = ".clusterc-cache";
+/** Bumped when the layout of any cache file changes. */
+const FORMAT = 2;
+
+interface Envelope<T> {
+  format: number;
+  compiler: string;
+  data: T;
+}
+
+/** The data of root/.clusterc-cache/NAME; undefined when it is missing, unreadable or from another compiler build. */
+export function readCacheFile<T>(root: string, name: string): T | undefined {
+  try {
+    const envelope = JSON.parse(readFileSync(path.join(root, CACHE_DIR, name), "utf8")) as Envelope<T>;
+    return envelope.format === FORMAT && envelope.compiler === compilerVersion() ? envelope.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces root/.clusterc-cache/NAME in one rename; a failure (a read-only checkout) only costs speed. */
+export function writeCacheFile(root: string, name: string, data: unknown): void {
+  const dir = path.join(root, CACHE_DIR);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const temporary = path.join(dir, `${name}.${process.pid}`);
+    const envelope: Envelope<unknown> = { format: FORMAT, compiler: compilerVersion(), data };
+    writeFileSync(temporary, JSON.stringify(envelope));
+    renameSync(temporary, path.join(dir, name));
+  } catch {
+    // rendering works the same without reuse
+  }
+}
+
+/** One rendered file as the cache remembers it: its path under rendered/ and the digest of its bytes. */
+export type FileDigest = [file: string, digest: string];
+
+/**
+ * What compiling one cluster (or the delivery objects) produced: its files and its findings before
+ * policy exceptions (those are applied on every run, since they depend on the date). Fresh output
+ * carries each file's text; reused output only digests, since its files are already in rendered/.
  */
 export interface ClusterOutput {
-  files: [string, string][];
+  files: FileDigest[];
+  text?: Map<string, string>;
+  findings: Finding[];
+}
+
+interface CachedOutput {
+  key: string;
+  files: FileDigest[];
   findings: Finding[];
 }
 
 interface Entry {
-  key: string;
-  output: ClusterOutput;
+  /** The digest of everything a cluster's model depends on, and its hostPath demands for it. */
+  input?: string;
+  demands?: HostPathDemand[];
+  output?: CachedOutput;
 }
 
-/** Beside rendered/, ignored by git: the outputs of clusters whose inputs did not change. */
-export const CACHE_DIR = ".clusterc-cache";
-const CACHE_FILE = "clusters.json";
-/** Bumped when the file's layout changes, so an old file is ignored rather than misread. */
-const FORMAT = 1;
+const CLUSTERS_FILE = "clusters.json";
+
+/** The cache's name for the Argo CD and Flux objects: no cluster has it, since cluster names are DNS labels. */
+export const DELIVERY = "";
 
 /**
- * Reuses a cluster's output when its key matches. Keys are digests of everything the output depends
- * on; `clusterKey` builds them. Entries of clusters that were not asked for in a run are dropped.
+ * What earlier runs computed per cluster (and for the delivery objects, under `DELIVERY`): its
+ * hostPath demands and its output. Output is reused when its key matches and, when the caller says
+ * what rendered/ holds, every file of it is there with the same bytes; otherwise it is compiled
+ * again, which also brings back the text of files that were edited or deleted by hand. Keys are
+ * digests of everything the cached value depends on. Entries not asked for in a run are dropped.
  */
 export class ClusterCache {
   private readonly used = new Map<string, Entry>();
   private changed = false;
 
-  constructor(private readonly entries: ReadonlyMap<string, Entry> = new Map()) {}
+  constructor(
+    private readonly entries: ReadonlyMap<string, Entry> = new Map(),
+    private readonly onDisk?: ReadonlyMap<string, string>,
+  ) {}
+
+  /** The cluster's hostPath demands for `input`, cached or computed. */
+  demandsFor(cluster: string, input: string, compute: () => HostPathDemand[]): HostPathDemand[] {
+    const cached = this.entries.get(cluster);
+    const demands = cached?.input === input && cached.demands ? cached.demands : compute();
+    this.remember(cluster, { input, demands }, demands !== cached?.demands);
+    return demands;
+  }
 
   /** The cached output of `cluster` for `key`, or what `compute` makes (and remembers). */
   async outputFor(cluster: string, key: string, compute: () => Promise<ClusterOutput>): Promise<ClusterOutput> {
-    const cached = this.entries.get(cluster);
-    if (cached?.key === key) {
-      this.used.set(cluster, cached);
-      return cached.output;
+    const cached = this.entries.get(cluster)?.output;
+    if (cached?.key === key && this.isOnDisk(cached.files)) {
+      this.remember(cluster, { output: cached }, false);
+      return { files: cached.files, findings: cached.findings };
     }
     const output = await compute();
-    this.used.set(cluster, { key, output });
-    this.changed = true;
+    this.remember(cluster, { output: { key, files: output.files, findings: output.findings } }, true);
     return output;
   }
 
+  private remember(cluster: string, part: Entry, changed: boolean): void {
+    this.used.set(cluster, { ...this.used.get(cluster), ...part });
+    this.changed ||= changed;
+  }
+
+  private isOnDisk(files: readonly FileDigest[]): boolean {
+    return this.onDisk === undefined || files.every(([file, digest]) => this.onDisk!.get(file) === digest);
+  }
+
   /**
-   * Writes the cache when a run changed it or dropped clusters; a failure to write only costs speed.
-   * A run that compiled no cluster (it stopped at an error in the specs) learned nothing and keeps
-   * the cache as it was.
+   * Writes the cache when a run changed it or dropped clusters. A run that compiled no cluster (it
+   * stopped at an error in the specs) learned nothing and keeps the cache as it was.
    */
   save(root: string): void {
     if (this.used.size === 0 || (!this.changed && this.used.size === this.entries.size)) return;
-    const dir = path.join(root, CACHE_DIR);
-    try {
-      mkdirSync(dir, { recursive: true });
-      const temporary = path.join(dir, `${CACHE_FILE}.${process.pid}`);
-      writeFileSync(temporary, JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.used) }));
-      renameSync(temporary, path.join(dir, CACHE_FILE));
-    } catch {
-      // a read-only checkout renders as well, only without reuse
-    }
+    writeCacheFile(root, CLUSTERS_FILE, Object.fromEntries(this.used));
   }
 }
 
-/** The cache of the last run under root; empty when there is none or it cannot be read. */
-export function loadCache(root: string): ClusterCache {
-  try {
-    const data = JSON.parse(readFileSync(path.join(root, CACHE_DIR, CACHE_FILE), "utf8")) as { format: number; entries: Record<string, Entry> };
-    return new ClusterCache(data.format === FORMAT ? new Map(Object.entries(data.entries)) : new Map());
-  } catch {
-    return new ClusterCache();
-  }
+/**
+ * The cluster cache of the last run under root. With `onDisk` (the digest of every file in
+ * rendered/), an output is reused only while rendered/ still holds its files unchanged.
+ */
+export function loadClusterCache(root: string, onDisk?: ReadonlyMap<string, string>): ClusterCache {
+  const entries = readCacheFile<Record<string, Entry>>(root, CLUSTERS_FILE);
+  return new ClusterCache(new Map(Object.entries(entries ?? {})), onDisk);
 }
 
 /** A digest of the given inputs, in order. */
@@ -84,11 +148,19 @@ export function digest(parts: readonly string[]): string {
   return hash.digest("hex");
 }
 
+/**
+ * The digest of one file's bytes (a string counts as its UTF-8 encoding), as rendered/ and the cache
+ * compare it: 128 bits of SHA-256, plenty to tell versions of a file apart and half the size to store.
+ */
+export function textDigest(text: string | Uint8Array): string {
+  return createHash("sha256").update(text).digest().subarray(0, 16).toString("base64url");
+}
+
 let compilerDigest: string | undefined;
 
 /**
  * A digest of the compiler that is running (its compiled files) and of the exact dependencies it
- * runs with (the lockfile): a new build or upgrade invalidates every cached output.
+ * runs with (the lockfile): a new build or upgrade invalidates every cache file.
  */
 export function compilerVersion(): string {
   if (compilerDigest === undefined) {

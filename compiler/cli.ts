@@ -1,13 +1,15 @@
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { loadCache } from "./cache.js";
+import { loadClusterCache } from "./cache.js";
 import { compile, type CompileOptions, type CompileResult } from "./compile.js";
 import { formatText, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { compareTrees, isEmpty } from "./emit/compare.js";
 import { explainCluster } from "./explain.js";
+import { recordRendered, scanRendered, type RenderedTree } from "./emit/scan.js";
 import {
-  applyChange, finishInterruptedRender, hasInterruptedRender, LockedError, readTree, RENDERED_DIR, treeChange, withLock,
+  applyChange, finishInterruptedRender, hasInterruptedRender, LockedError, RENDERED_DIR, treeChange, withLock, type TreeChange,
 } from "./emit/tree.js";
+import { loadParseCache } from "./source/parse-cache.js";
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -105,50 +107,54 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
   return withLock(root, async () => {
     const recovered = await finishInterruptedRender(root);
     if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
-    const result = await compileCached(root, options);
+    const onDisk = scanRendered(root);
+    const result = await compileCached(root, options, onDisk);
     printDiagnostics(result.diagnostics, root, io);
     if (hasErrors(result.diagnostics)) {
       io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
       return EXIT_FINDINGS;
     }
-    const current = await readTree(path.join(root, RENDERED_DIR));
-    const wanted = selectOnly(result, current, only);
-    const change = treeChange(wanted, current);
+    const change = selectOnly(treeChange(result.files, onDisk.digests, result.reused), result, only);
     if (change.write.size + change.remove.length === 0) {
-      io.err(`${RENDERED_DIR}/ is up to date (${wanted.size} files)\n`);
+      recordRendered(root, onDisk);
+      io.err(`${RENDERED_DIR}/ is up to date (${onDisk.digests.size} files)\n`);
       return EXIT_OK;
     }
     await applyChange(root, change);
-    const added = [...change.write.keys()].filter((file) => !current.has(file)).length;
-    io.err(`${RENDERED_DIR}/: ${added} added, ${change.write.size - added} changed, ${change.remove.length} removed (${wanted.size} files)\n`);
+    recordRendered(root, onDisk, change);
+    const added = [...change.write.keys()].filter((file) => !onDisk.digests.has(file)).length;
+    const files = onDisk.digests.size + added - change.remove.length;
+    io.err(`${RENDERED_DIR}/: ${added} added, ${change.write.size - added} changed, ${change.remove.length} removed (${files} files)\n`);
     return EXIT_OK;
   });
 }
 
-/** Compiles, reusing the outputs of clusters whose inputs did not change since the last run under root. */
-async function compileCached(root: string, options: CompileOptions = {}): Promise<CompileResult> {
-  const cache = loadCache(root);
-  const result = await compile(root, { ...options, cache });
+/**
+ * Compiles, reusing what earlier runs under root parsed and compiled while its inputs are unchanged;
+ * with `onDisk`, a cluster's output is reused only while rendered/ still holds it.
+ */
+async function compileCached(root: string, options: CompileOptions = {}, onDisk?: RenderedTree): Promise<CompileResult> {
+  const cache = loadClusterCache(root, onDisk?.digests);
+  const parsed = loadParseCache(root);
+  const result = await compile(root, { ...options, cache, parsed });
   cache.save(root);
+  parsed.save(root);
   return result;
 }
 
 /**
  * With --only, the named clusters' folders and the fleet-wide files (Argo CD and Flux folders, the
- * hostPath state) get their new content, and the other clusters' folders keep what is on disk. The
- * whole fleet is still compiled, so cross-cluster rules (shared hostPath pools) still hold.
+ * hostPath state) change, and the other clusters' folders keep what is on disk. The whole fleet is
+ * still compiled, so cross-cluster rules (shared hostPath pools) still hold.
  */
-function selectOnly(result: CompileResult, current: ReadonlyMap<string, string>, only: readonly string[]): Map<string, string> {
-  if (only.length === 0) return result.files;
+function selectOnly(change: TreeChange, result: CompileResult, only: readonly string[]): TreeChange {
+  if (only.length === 0) return change;
   const clusters = result.fleet!.clusters;
   const unknown = only.filter((name) => !clusters.some((c) => c.name === name));
   if (unknown.length > 0) throw new UsageError(`--only: no cluster named ${unknown.join(", ")}`);
   const otherDirs = clusters.filter((c) => !only.includes(c.name)).map((c) => c.outputDir + "/");
-  const keepsOnDisk = (file: string) => otherDirs.some((dir) => file.startsWith(dir));
-  return new Map([
-    ...[...current].filter(([file]) => keepsOnDisk(file)),
-    ...[...result.files].filter(([file]) => !keepsOnDisk(file)),
-  ].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const changes = (file: string) => !otherDirs.some((dir) => file.startsWith(dir));
+  return { write: new Map([...change.write].filter(([file]) => changes(file))), remove: change.remove.filter(changes) };
 }
 
 async function check(args: readonly string[], io: Io): Promise<number> {
@@ -158,12 +164,14 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`npx clusterc render\` to finish it\n`);
     return EXIT_FINDINGS;
   }
-  const result = await compileCached(root);
+  const onDisk = scanRendered(root);
+  const result = await compileCached(root, {}, onDisk);
+  recordRendered(root, onDisk);
   printDiagnostics(result.diagnostics, root, io);
   if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;
-  const difference = compareTrees(result.files, await readTree(path.join(root, RENDERED_DIR)));
+  const difference = await compareTrees(result.files, result.reused, onDisk);
   if (isEmpty(difference)) {
-    io.err(`${RENDERED_DIR}/ is up to date (${result.files.size} files)\n`);
+    io.err(`${RENDERED_DIR}/ is up to date (${result.files.size + result.reused.size} files)\n`);
     return EXIT_OK;
   }
   io.out(difference.patch);

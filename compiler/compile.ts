@@ -1,24 +1,30 @@
 import { compareDiagnostics, hasErrors, type Diagnostic, type Finding, type Origin } from "./diagnostics.js";
 import { ENGINES } from "./engines/index.js";
 import { applyExceptions } from "./exceptions.js";
-import { ClusterCache, compilerVersion, digest, type ClusterOutput } from "./cache.js";
+import { ClusterCache, DELIVERY, digest, textDigest, type ClusterOutput } from "./cache.js";
 import type { ClusterBuild, Engine } from "./engines/types.js";
 import { layoutCluster } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
 import type { DirectoryRef } from "./fleet/hostpath.js";
-import { deliveryFolders, layoutDelivery } from "./gitops/delivery.js";
+import { deliveryFolders, layoutDelivery, type DeliveryFolder } from "./gitops/delivery.js";
 import { hostPathDemands, placementsOf, planHostPaths } from "./rules/hostpath-layout.js";
 import { RULES } from "./rules/index.js";
 import type { RuleContext } from "./rules/types.js";
 import { validateDocuments, type ValidDocument } from "./schema/index.js";
 import { loadSources, type SourceFile } from "./source/load.js";
+import { ParseCache } from "./source/parse-cache.js";
 import { locateFindings, locateOrigin } from "./source/locate.js";
 import { layoutPlacements, loadPlacements } from "./source/placements.js";
 import { validateManifests } from "./validate/validate.js";
 
 export interface CompileResult {
-  /** The whole rendered/ tree, keyed by path under rendered/; empty when there are errors. */
+  /**
+   * The rendered/ tree, keyed by path under rendered/ (empty when there are errors): the text of
+   * every file compiled in this run, and the digest of every file of a cluster whose cached output
+   * was reused, which the cache found on disk already.
+   */
   files: Map<string, string>;
+  reused: Map<string, string>;
   diagnostics: Diagnostic[];
   fleet?: Fleet;
   /** Line and column of an origin in the sources, for commands that point at spec lines themselves. */
@@ -32,6 +38,8 @@ export interface CompileOptions {
   release?: readonly DirectoryRef[];
   /** Outputs of earlier runs to reuse for clusters whose inputs did not change; nothing is reused without it. */
   cache?: ClusterCache;
+  /** Documents of source files parsed by earlier runs; every file is parsed without it. */
+  parsed?: ParseCache;
 }
 
 /**
@@ -41,48 +49,61 @@ export interface CompileOptions {
  */
 export async function compile(root: string, options: CompileOptions = {}): Promise<CompileResult> {
   const today = options.today ?? new Date().toISOString().slice(0, 10);
-  const sources = await loadSources(root);
-  const previous = await loadPlacements(root);
+  const sources = await loadSources(root, options.parsed);
+  const previous = await loadPlacements(root, options.parsed);
   const located = new Map([...sources.files, ...previous.files]);
   const documents = [...sources.files.values()].flatMap((file) => file.documents);
-  const finish = (findings: Finding[], files = new Map<string, string>(), fleet?: Fleet): CompileResult => {
+  const finish = (findings: Finding[], files = new Map<string, string>(), reused = new Map<string, string>(), fleet?: Fleet): CompileResult => {
     const diagnostics = locateFindings(findings, located).sort(compareDiagnostics);
     const locate = (origin: Origin) => locateOrigin(origin, located);
-    return { files: hasErrors(diagnostics) ? new Map() : files, diagnostics, locate, ...(fleet && { fleet }) };
+    const failed = hasErrors(diagnostics);
+    return { files: failed ? new Map() : files, reused: failed ? new Map() : reused, diagnostics, locate, ...(fleet && { fleet }) };
   };
 
   const findings = [...sources.findings, ...previous.findings];
   const schema = validateDocuments(documents);
+  options.parsed?.rememberChecked(schema.clean);
   findings.push(...schema.findings);
   const fleetResult = buildFleet(schema.documents, (kind) => ENGINES[kind as keyof typeof ENGINES]?.resourceDefaults ?? []);
   findings.push(...fleetResult.findings);
   if (findings.some((f) => f.severity === "error")) return finish(findings);
 
   const { fleet } = fleetResult;
-  const builds = fleet.clusters.map(expand);
-  const hostPaths = planHostPaths(builds.flatMap(hostPathDemands), fleet, previous.placements, options.release);
-  const context: RuleContext = { fleet, hostPaths };
   const cache = options.cache ?? new ClusterCache();
-  const inputs = sharedInputs(sources.files, schema.documents);
+  const shared = sharedInputs(sources.files, schema.documents);
+  // A cluster's input: its spec document and file (the file's folder is its output folder), and every policy and pool.
+  const inputs = new Map(fleet.clusters.map(({ name, origin: { file, doc } }) => [name, digest([shared, file, String(doc), sources.files.get(file)!.text])]));
+  const inputOf = (cluster: Cluster) => inputs.get(cluster.name)!;
+  // Expanded only when a cluster's demands or output must be computed: most runs reuse both for most clusters.
+  const builds = new Map<string, ClusterBuild>();
+  const buildOf = (cluster: Cluster) => builds.get(cluster.name) ?? builds.set(cluster.name, expand(cluster)).get(cluster.name)!;
+  const demands = fleet.clusters.flatMap((cluster) => cache.demandsFor(cluster.name, inputOf(cluster), () => hostPathDemands(buildOf(cluster))));
+  const hostPaths = planHostPaths(demands, fleet, previous.placements, options.release);
+  const context: RuleContext = { fleet, hostPaths };
   const outputs: ClusterOutput[] = [];
-  for (const build of builds) {
-    const placements = placementsOf(hostPaths, build.cluster.name).map((p) => [p.pool, p.node, p.path, p.claim.namespace, p.claim.name, p.state]);
-    const key = digest([compilerVersion(), inputs, sources.files.get(build.cluster.origin.file)!.text, String(build.cluster.origin.doc), JSON.stringify(placements)]);
-    outputs.push(await cache.outputFor(build.cluster.name, key, () => compileCluster(build, context)));
+  for (const cluster of fleet.clusters) {
+    // sorted: the plan lists placements of earlier renders in the state file's order, new ones in allocation order
+    const placements = placementsOf(hostPaths, cluster.name).map((p) => JSON.stringify([p.pool, p.node, p.path, p.claim.namespace, p.claim.name, p.state])).sort();
+    const key = digest([inputOf(cluster), ...placements]);
+    outputs.push(await cache.outputFor(cluster.name, key, () => compileCluster(buildOf(cluster), context)));
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
   findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today));
-  if (findings.some((f) => f.severity === "error")) return finish(findings, undefined, fleet);
+  if (findings.some((f) => f.severity === "error")) return finish(findings, undefined, undefined, fleet);
 
   const delivery = fleet.gitops ? deliveryFolders(fleet.gitops, fleet.clusters) : [];
-  findings.push(...await validateManifests(delivery.flatMap((b) => b.manifests)));
-  const files = new Map([...outputs.flatMap((o) => o.files), ...layoutDelivery(delivery), ...layoutPlacements(hostPaths.placements)]);
-  return finish(findings, files, fleet);
+  const deliveryOutput = await cache.outputFor(DELIVERY, digest([JSON.stringify(delivery)]), () => compileDelivery(delivery));
+  findings.push(...deliveryOutput.findings);
+  outputs.push(deliveryOutput);
+  const files = new Map([...outputs.flatMap((o) => [...o.text ?? []]), ...layoutPlacements(hostPaths.placements)]);
+  const reused = new Map(outputs.flatMap((o) => (o.text ? [] : o.files)));
+  return finish(findings, files, reused, fleet);
 }
 
 /**
  * One cluster through the rules (in order, each seeing the output of the one before), OpenAPI
- * validation and layout. Depends only on the build and the context, which is what the cache keys on.
+ * validation and layout. Depends only on the build and the context: the cluster's input and its
+ * placements, which is what the cache keys on.
  */
 async function compileCluster(build: ClusterBuild, context: RuleContext): Promise<ClusterOutput> {
   let current = build;
@@ -93,7 +114,16 @@ async function compileCluster(build: ClusterBuild, context: RuleContext): Promis
     findings.push(...result.findings);
   }
   findings.push(...await validateManifests(current.manifests));
-  return { files: layoutCluster(current), findings };
+  return fileOutput(new Map(layoutCluster(current)), findings);
+}
+
+/** The Argo CD and Flux folders, checked against their CRDs' OpenAPI models. */
+async function compileDelivery(delivery: readonly DeliveryFolder[]): Promise<ClusterOutput> {
+  return fileOutput(layoutDelivery(delivery), await validateManifests(delivery.flatMap((folder) => folder.manifests)));
+}
+
+function fileOutput(text: Map<string, string>, findings: Finding[]): ClusterOutput {
+  return { files: [...text].map(([file, content]) => [file, textDigest(content)]), text, findings };
 }
 
 /** The text of every file that holds a policy or a pool: inputs that any cluster's output may depend on. */

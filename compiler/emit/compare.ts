@@ -1,4 +1,4 @@
-import { createTwoFilesPatch } from "diff";
+import type { RenderedTree } from "./scan.js";
 import { RENDERED_DIR, treeChange } from "./tree.js";
 
 export interface TreeDifference {
@@ -12,16 +12,23 @@ export interface TreeDifference {
   patch: string;
 }
 
-export function compareTrees(expected: ReadonlyMap<string, string>, actual: ReadonlyMap<string, string>): TreeDifference {
-  const change = treeChange(expected, actual);
+/**
+ * How rendered/ differs from what the compiler produced: `expected` files by their text, and
+ * `reused` ones by digest, which the cache vouched are on disk unchanged. The diff library is
+ * loaded only when there is a difference to print.
+ */
+export async function compareTrees(expected: ReadonlyMap<string, string>, reused: ReadonlyMap<string, string>, actual: RenderedTree): Promise<TreeDifference> {
+  const change = treeChange(expected, actual.digests, reused);
   const written = [...change.write.keys()];
-  const missing = written.filter((file) => !actual.has(file));
-  const changed = written.filter((file) => actual.has(file));
+  const missing = written.filter((file) => !actual.digests.has(file));
+  const changed = written.filter((file) => actual.digests.has(file));
   const extra = [...change.remove];
+  if (written.length + extra.length === 0) return { missing, extra, changed, patch: "" };
+  const { createTwoFilesPatch } = await import("diff");
   let patch = "";
   for (const file of [...written, ...extra].sort()) {
     const want = expected.get(file);
-    const have = actual.get(file);
+    const have = actual.digests.has(file) ? actual.text(file) : undefined;
     const name = `${RENDERED_DIR}/${file}`;
     patch += createTwoFilesPatch(
       have === undefined ? "/dev/null" : `a/${name}`,

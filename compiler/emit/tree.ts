@@ -1,22 +1,12 @@
-import { mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { open, readFile, readdir, rm, unlink } from "node:fs/promises";
 import path from "node:path";
-import fg from "fast-glob";
+import { textDigest } from "../cache.js";
 
 export const RENDERED_DIR = "rendered";
 /** Beside rendered/: the journal of a render in progress, and the lock that keeps renders apart. */
 export const JOURNAL_DIR = ".clusterc-journal";
 export const LOCK_FILE = ".clusterc.lock";
-
-/**
- * Every file under dir, keyed by its path relative to dir; empty when dir does not exist. Reads are
- * synchronous: for thousands of small files one awaited read after another costs several times more.
- */
-export async function readTree(dir: string): Promise<Map<string, string>> {
-  const paths = fg.sync("**/*", { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false });
-  paths.sort();
-  return new Map(paths.map((file) => [file, readFileSync(path.join(dir, file), "utf8")]));
-}
 
 /** What a render changes in rendered/: files to write (new or changed) and files to remove. */
 export interface TreeChange {
@@ -24,10 +14,16 @@ export interface TreeChange {
   remove: readonly string[];
 }
 
-export function treeChange(wanted: ReadonlyMap<string, string>, current: ReadonlyMap<string, string>): TreeChange {
+/**
+ * The change from what rendered/ holds (`onDisk`: the digest of each file) to what the compiler
+ * produced: `wanted` files by their text, and `reused` files, by digest, that are on disk already.
+ */
+export function treeChange(
+  wanted: ReadonlyMap<string, string>, onDisk: ReadonlyMap<string, string>, reused: ReadonlyMap<string, string> = new Map(),
+): TreeChange {
   return {
-    write: new Map([...wanted].filter(([file, text]) => current.get(file) !== text)),
-    remove: [...current.keys()].filter((file) => !wanted.has(file)),
+    write: new Map([...wanted].filter(([file, text]) => onDisk.get(file) !== textDigest(text))),
+    remove: [...onDisk.keys()].filter((file) => !wanted.has(file) && !reused.has(file)),
   };
 }
 

@@ -26,11 +26,20 @@ export interface ValidDocument<D extends AnyDocument = AnyDocument> {
   source: SourceDocument;
 }
 
-/** Validates every parsed document against the schema of its kind; collects all issues. */
-export function validateDocuments(sources: readonly SourceDocument[]): { documents: ValidDocument[]; findings: Finding[] } {
+/**
+ * Validates every parsed document against the schema of its kind; collects all issues. A document
+ * the cache already knows as checked is taken as it is. `clean` lists the documents checked now
+ * that passed without any finding, for the cache.
+ */
+export function validateDocuments(sources: readonly SourceDocument[]): { documents: ValidDocument[]; clean: ValidDocument[]; findings: Finding[] } {
   const documents: ValidDocument[] = [];
+  const clean: ValidDocument[] = [];
   const findings: Finding[] = [];
   for (const source of sources) {
+    if (source.checked !== undefined) {
+      documents.push({ document: source.checked as AnyDocument, source });
+      continue;
+    }
     if (source.value === undefined) continue; // unreadable: already reported by source/
     const at = { file: source.file, doc: source.index };
     const header = readHeader(source.value);
@@ -38,12 +47,18 @@ export function validateDocuments(sources: readonly SourceDocument[]): { documen
       findings.push({ origin: { ...at, path: [header.wrongField] }, severity: "error", ruleId: "schema-kind", message: headerMessage(header.wrongField, source.value) });
       continue;
     }
-    findings.push(...secretFindings(source.value, at));
+    const secrets = secretFindings(source.value, at);
+    findings.push(...secrets);
     const result = DOCUMENT_SCHEMAS[header.kind].safeParse(source.value);
-    if (result.success) documents.push({ document: result.data as AnyDocument, source });
-    else findings.push(...issuesToFindings(result.error.issues, source.value, at));
+    if (result.success) {
+      const valid = { document: result.data as AnyDocument, source };
+      documents.push(valid);
+      if (secrets.length === 0) clean.push(valid);
+    } else {
+      findings.push(...issuesToFindings(result.error.issues, source.value, at));
+    }
   }
-  return { documents, findings };
+  return { documents, clean, findings };
 }
 
 /** The document's kind, or the header field that is wrong. */

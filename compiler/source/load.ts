@@ -3,19 +3,25 @@ import path from "node:path";
 import fg from "fast-glob";
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { Finding } from "../diagnostics.js";
+import { ParseCache } from "./parse-cache.js";
 
 /** Largest spec or policy file we read: real specs are a few KiB, anything larger is a mistake or an attack. */
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 /** Aliases allowed when a document is turned into data; far above any honest spec, far below a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
 
-/** One YAML document of a source file, with what is needed to point back into it. */
+/** One YAML document of a source file. */
 export interface SourceDocument {
   file: string;
+  /** Position of the document in its file, counting empty ones. */
   index: number;
-  document: Document.Parsed;
-  /** The plain data of the document; undefined when it could not be read (its errors are reported). */
+  /**
+   * The plain data of the document; undefined when it could not be read (its errors are reported),
+   * and when the cache knows what schema/ made of it (`checked`), which is then all a run needs.
+   */
   value: unknown;
+  /** What schema/ made of the value, when the cache knows it passed its schema without findings. */
+  checked?: unknown;
 }
 
 export interface SourceFile {
@@ -23,8 +29,15 @@ export interface SourceFile {
   file: string;
   /** The file as read, for digests of what a cluster's output depends on. */
   text: string;
-  lineCounter: LineCounter;
   documents: SourceDocument[];
+  /** yaml's view of the file, with the positions that findings are located by; parsed on first use. */
+  syntax: () => FileSyntax;
+}
+
+export interface FileSyntax {
+  lineCounter: LineCounter;
+  /** By document index. */
+  documents: readonly Document.Parsed[];
 }
 
 export interface LoadedSources {
@@ -35,8 +48,11 @@ export interface LoadedSources {
 /** The folders a project keeps its inputs in. */
 export const SOURCE_DIRS = ["clusters", "policies"] as const;
 
-/** Finds and parses every spec and policy file under root, in sorted path order. */
-export async function loadSources(root: string): Promise<LoadedSources> {
+/**
+ * Finds and parses every spec and policy file under root, in sorted path order. Files the cache
+ * knows by their exact text are not parsed again.
+ */
+export async function loadSources(root: string, cache = new ParseCache()): Promise<LoadedSources> {
   // Symbolic links are listed too (onlyFiles would drop them silently) and vetted when read.
   // Synchronous calls throughout: for a fleet of small files, one awaited call after another costs
   // several times more than the work itself.
@@ -49,7 +65,7 @@ export async function loadSources(root: string): Promise<LoadedSources> {
   const findings: Finding[] = [];
   for (const file of relativePaths) {
     const text = readSourceText(root, file, findings);
-    if (text !== undefined) files.set(file, parseSource(file, text, findings));
+    if (text !== undefined) files.set(file, parseCached(file, text, findings, cache));
   }
   return { files, findings };
 }
@@ -57,7 +73,8 @@ export async function loadSources(root: string): Promise<LoadedSources> {
 function readSourceText(root: string, file: string, findings: Finding[]): string | undefined {
   const at = { file, doc: 0, path: [] };
   const absolute = path.join(root, file);
-  if (lstatSync(absolute).isSymbolicLink()) {
+  const link = lstatSync(absolute);
+  if (link.isSymbolicLink()) {
     const target = realpathOrUndefined(absolute);
     const dir = realpathSync(path.join(root, file.split("/")[0]!));
     if (target === undefined || !target.startsWith(dir + path.sep)) {
@@ -68,7 +85,7 @@ function readSourceText(root: string, file: string, findings: Finding[]): string
       return undefined;
     }
   }
-  const size = statSync(absolute).size;
+  const size = link.isSymbolicLink() ? statSync(absolute).size : link.size;
   if (size > MAX_SOURCE_BYTES) {
     findings.push({
       origin: at, severity: "error", ruleId: "source-too-large",
@@ -98,11 +115,9 @@ function realpathOrUndefined(file: string): string | undefined {
 
 /** Parses every document of one file, reporting syntax errors at their exact position. */
 export function parseSource(file: string, text: string, findings: Finding[]): SourceFile {
-  const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const source: SourceFile = { file, text, lineCounter, documents: [] };
-  if (!Array.isArray(parsed)) return source; // an empty stream
-  parsed.forEach((document, index) => {
+  const syntax = parseSyntax(text);
+  const source: SourceFile = { file, text, documents: [], syntax: () => syntax };
+  syntax.documents.forEach((document, index) => {
     const errorFindings = document.errors.map((e): Finding => ({
       origin: { file, doc: index, path: [], offset: e.pos[0] },
       severity: "error",
@@ -124,10 +139,33 @@ export function parseSource(file: string, text: string, findings: Finding[]): So
       }
     }
     if (document.contents !== null || errorFindings.length > 0) {
-      source.documents.push({ file, index, document, value });
+      source.documents.push({ file, index, value });
     }
   });
   return source;
+}
+
+/**
+ * Parses a file, or takes its documents from the cache when it has seen this exact text; then the
+ * text is parsed again only to locate a finding. Files with findings are not cached, so their
+ * findings are reported on every run.
+ */
+export function parseCached(file: string, text: string, findings: Finding[], cache: ParseCache): SourceFile {
+  const known = cache.documents(file, text);
+  if (known !== undefined) {
+    let syntax: FileSyntax | undefined;
+    return { file, text, documents: known, syntax: () => (syntax ??= parseSyntax(text)) };
+  }
+  const found = findings.length;
+  const source = parseSource(file, text, findings);
+  if (findings.length === found) cache.remember(file, text, source.documents);
+  return source;
+}
+
+function parseSyntax(text: string): FileSyntax {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  return { lineCounter, documents: Array.isArray(parsed) ? parsed : [] }; // not an array: an empty stream
 }
 
 function firstSentence(message: string): string {

@@ -48,7 +48,8 @@ export function locateFindings(findings: readonly Finding[], files: ReadonlyMap<
 export function locateOrigin(origin: Origin, files: ReadonlyMap<string, SourceFile>): { line: number; col: number } {
   const source = files.get(origin.file);
   if (!source) return { line: 1, col: 1 };
-  const document = source.documents.find((d) => d.index === origin.doc)?.document;
+  const syntax = source.syntax();
+  const document = syntax.documents[origin.doc];
   const offset = origin.offset ?? (document ? offsetOf(document, origin.path) : 0);
-  return source.lineCounter.linePos(offset);
+  return syntax.lineCounter.linePos(offset);
 }

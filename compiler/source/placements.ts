@@ -6,7 +6,8 @@ import { toCanonicalYaml } from "../emit/serialize.js";
 import { RENDERED_DIR } from "../emit/tree.js";
 import { API_VERSION, dnsLabel } from "../schema/common.js";
 import { issuesToFindings } from "../schema/issues.js";
-import { parseSource, type SourceFile } from "./load.js";
+import { parseCached, type SourceFile } from "./load.js";
+import { ParseCache } from "./parse-cache.js";
 
 /** Name of the state file under rendered/: every hostPath directory handed to a claim. */
 export const PLACEMENTS_NAME = "hostpath-placements.yaml";
@@ -77,20 +78,20 @@ export interface LoadedPlacements {
 }
 
 /** Reads the placements of the last render; no file is a first render. */
-export async function loadPlacements(root: string): Promise<LoadedPlacements> {
+export async function loadPlacements(root: string, cache = new ParseCache()): Promise<LoadedPlacements> {
   const text = await readFile(path.join(root, PLACEMENTS_FILE), "utf8").catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
     throw e;
   });
-  return text === undefined ? { files: new Map(), placements: [], findings: [] } : readPlacements(text);
+  return text === undefined ? { files: new Map(), placements: [], findings: [] } : readPlacements(text, cache);
 }
 
 const RESTORE = `${PLACEMENTS_FILE} is written by clusterc render, never by hand: restore it from git (git checkout -- ${PLACEMENTS_FILE}) and render again`;
 
 /** Parses and validates the text of the state file. */
-export function readPlacements(text: string): LoadedPlacements {
+function readPlacements(text: string, cache: ParseCache): LoadedPlacements {
   const syntax: Finding[] = [];
-  const source = parseSource(PLACEMENTS_FILE, text, syntax);
+  const source = parseCached(PLACEMENTS_FILE, text, syntax, cache);
   const files = new Map([[PLACEMENTS_FILE, source]]);
   const unreadable = (findings: Finding[]): LoadedPlacements => ({
     files,
@@ -103,8 +104,10 @@ export function readPlacements(text: string): LoadedPlacements {
     return unreadable([{ origin: { file: PLACEMENTS_FILE, doc: extra[0]?.index ?? 0, path: [] }, severity: "error", ruleId: PLACEMENTS_RULE,
       message: `must hold exactly one document (kind HostPathPlacements), not ${source.documents.length}` }]);
   }
-  const result = placementsDocument.safeParse(document.value);
+  const checked = document.checked as z.output<typeof placementsDocument> | undefined;
+  const result = checked ? { success: true as const, data: checked } : placementsDocument.safeParse(document.value);
   if (!result.success) return unreadable(issuesToFindings(result.error.issues, document.value, { file: PLACEMENTS_FILE, doc: document.index }));
+  cache.rememberChecked([{ source: document, document: result.data }]);
   return {
     files,
     placements: result.data.placements.map((entry, i) => ({ ...entry, origin: { file: PLACEMENTS_FILE, doc: document.index, path: ["placements", i] } })),

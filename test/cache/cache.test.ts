@@ -1,33 +1,42 @@
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { CACHE_DIR } from "../../compiler/cache.js";
+import { readTree } from "../../compiler/emit/scan.js";
 import { MINIMAL_TIDB_SPEC, runCli, tempProject, THREE_NODE_POOL, tidbSpec } from "../helpers.js";
 
-const MARK = "# tampered-cache-entry\n";
+const MARK = "tampered-cache-entry";
 const cacheFile = (root: string) => path.join(root, CACHE_DIR, "clusters.json");
+/** Both of beta's components on the pool: new placements come in allocation order, the state file's in directory order. */
+const BETA_ON_POOL = tidbSpec("beta", MINIMAL_TIDB_SPEC.replace(/size: (\d+Gi) \}/g, "size: $1, hostPath: { pool: dc1 } }"));
+const BASE_POLICY = "apiVersion: clusterc/v1\nkind: Policy\nmetadata: { name: base }\nspec: { rules: { antiAffinity: required } }\n";
 
-/** A rendered fleet of two clusters (one on a pool) and one policy, with beta's cached output tampered with. */
-async function fleetWithTamperedBeta() {
+/** A rendered fleet of two clusters (one on a pool) and one policy. */
+async function renderedFleet() {
   const project = await tempProject({
     "clusters/pool.yaml": THREE_NODE_POOL,
     "clusters/alpha.yaml": tidbSpec("alpha", MINIMAL_TIDB_SPEC),
-    "clusters/beta.yaml": tidbSpec("beta", MINIMAL_TIDB_SPEC.replace("size: 100Gi }", "size: 100Gi, hostPath: { pool: dc1 } }")),
-    "policies/base.yaml": "apiVersion: clusterc/v1\nkind: Policy\nmetadata: { name: base }\nspec: { rules: { antiAffinity: required } }\n",
+    "clusters/beta.yaml": BETA_ON_POOL,
+    "policies/base.yaml": BASE_POLICY,
   });
   assert.equal((await runCli(["render"], project.root)).code, 0);
+  return project;
+}
+
+/** The fleet with a warning planted in beta's cached findings: it shows exactly when beta's output is reused. */
+async function fleetWithTamperedBeta() {
+  const project = await renderedFleet();
   const cache = JSON.parse(await readFile(cacheFile(project.root), "utf8"));
-  const beta = cache.entries.beta.output.files as [string, string][];
-  beta[0]![1] += MARK;
+  cache.data.beta.output.findings.push({ origin: { file: "clusters/beta.yaml", doc: 0, path: [] }, severity: "warning", ruleId: "images", message: MARK });
   await writeFile(cacheFile(project.root), JSON.stringify(cache));
   return project;
 }
 
-/** Whether a check now sees the tampered entry, i.e. reused beta's cached output instead of compiling it. */
+/** Whether a check now prints the planted warning, i.e. reused beta's cached output instead of compiling it. */
 async function reusesBeta(root: string): Promise<boolean> {
-  const { stdout } = await runCli(["check"], root);
-  return stdout.includes(`+${MARK.trim()}`);
+  const { stderr } = await runCli(["check"], root);
+  return stderr.includes(MARK);
 }
 
 async function edit(root: string, file: string, change: (text: string) => string) {
@@ -46,16 +55,21 @@ describe("the cluster cache", () => {
     assert.equal(afterOtherEdit, true);
   });
 
-  const invalidations: [string, string, (t: string) => string][] = [
-    ["its spec", "clusters/beta.yaml", (t) => t.replace("v7.5.1", "v7.5.2")],
-    ["a comment in its spec file (lines can move)", "clusters/beta.yaml", (t) => `# owner: payments\n${t}`],
-    ["a policy", "policies/base.yaml", (t) => t.replace("required", "preferred")],
-    ["a pool", "clusters/pool.yaml", (t) => t.replace("name: n3", "name: n3, zone: z3")],
+  const invalidations: [string, (root: string) => Promise<void>][] = [
+    ["its spec", (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("v7.5.1", "v7.5.2"))],
+    ["a comment in its spec file (lines can move)", (root) => edit(root, "clusters/beta.yaml", (t) => `# owner: payments\n${t}`)],
+    ["its spec file moves to another folder (its output folder moves too)", async (root) => {
+      await mkdir(path.join(root, "clusters/payments"));
+      await rename(path.join(root, "clusters/beta.yaml"), path.join(root, "clusters/payments/beta.yaml"));
+    }],
+    ["a policy", (root) => edit(root, "policies/base.yaml", (t) => t.replace("required", "preferred"))],
+    ["a pool", (root) => edit(root, "clusters/pool.yaml", (t) => t.replace("name: n3", "name: n3, zone: z3"))],
+    ["a file of its output is edited by hand", (root) => edit(root, "rendered/beta/service-beta-pd.yaml", (t) => t.replace("2379", "2378"))],
   ];
-  for (const [what, file, change] of invalidations) {
-    it(`compiles a cluster again when ${what} changes`, async () => {
+  for (const [what, change] of invalidations) {
+    it(`compiles a cluster again when ${what}`, async () => {
       const project = await fleetWithTamperedBeta();
-      await edit(project.root, file, change);
+      await change(project.root);
       const reused = await reusesBeta(project.root);
       await project.cleanup();
       assert.equal(reused, false);
@@ -75,11 +89,82 @@ describe("the cluster cache", () => {
     assert.equal(reused, true);
   });
 
-  it("ignores a cache file it cannot read", async () => {
-    const project = await fleetWithTamperedBeta();
-    await writeFile(cacheFile(project.root), "{ not json");
-    const { code } = await runCli(["check"], project.root);
-    await project.cleanup();
-    assert.equal(code, 0);
+  for (const file of ["clusters.json", "sources.json", "rendered.json"]) {
+    it(`ignores a ${file} it cannot read`, async () => {
+      const project = await renderedFleet();
+      await mkdir(path.join(project.root, CACHE_DIR), { recursive: true });
+      await writeFile(path.join(project.root, CACHE_DIR, file), "{ not json");
+      const { code, stderr } = await runCli(["check"], project.root);
+      await project.cleanup();
+      assert.equal(code, 0, stderr);
+    });
+  }
+});
+
+describe("findings with the caches of earlier runs", () => {
+  const alpha = tidbSpec("alpha", MINIMAL_TIDB_SPEC);
+  const findings: [string, string][] = [
+    ["a secret-looking string in a spec that passes its schema",
+      alpha.replace("metadata: { name: alpha }", "metadata: { name: alpha, labels: { token: ghp_16C7e42F292c6912E7710c838347Ae178B4a } }")],
+    ["a schema error", `${alpha}  tidb: { replicas: 0 }\n`],
+    ["a YAML syntax error", `${alpha}  tidb: { replicas: 1\n`],
+  ];
+  for (const [what, spec] of findings) {
+    it(`reports ${what} on every run, not only the first`, async () => {
+      const project = await tempProject({ "clusters/alpha.yaml": spec });
+      const runs = [await runCli(["lint"], project.root), await runCli(["lint"], project.root), await runCli(["check"], project.root)];
+      await project.cleanup();
+      assert.equal(runs[0]!.code, 1);
+      assert.match(runs[0]!.stdout, /clusters\/alpha\.yaml:\d+:\d+: error/);
+      assert.deepEqual(runs[1], runs[0]);
+      assert.equal(runs[2]!.code, 1);
+      assert.equal(runs[2]!.stderr, runs[0]!.stdout.split("\n").filter((l) => / error /.test(l)).map((l) => l + "\n").join(""));
+    });
+  }
+});
+
+describe("a render with the caches of earlier runs", () => {
+  // Each step changes the project; a render that reuses the caches must then write exactly what a
+  // render of a copy without them writes, and say exactly the same.
+  const steps: [string, (root: string) => Promise<void>][] = [
+    ["edit a spec", (root) => edit(root, "clusters/alpha.yaml", (t) => t.replace("v7.5.1", "v7.5.2"))],
+    ["scale a hostPath component down (released volumes warn at the pool file's lines)",
+      (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("pd: { replicas: 3", "pd: { replicas: 1"))],
+    ["tighten a policy", (root) => edit(root, "policies/base.yaml", (t) => t.replace("antiAffinity: required", "antiAffinity: required, images: { forbidTags: [v7.5.2] }"))],
+    ["relax it again", (root) => edit(root, "policies/base.yaml", (t) => t.replace(", images: { forbidTags: [v7.5.2] }", ""))],
+    ["give the pool's nodes zones", (root) => edit(root, "clusters/pool.yaml", (t) => t.replace(/name: n(\d)/g, "name: n$1, zone: z$1"))],
+    ["move a spec to another folder", async (root) => {
+      await mkdir(path.join(root, "clusters/team"));
+      await rename(path.join(root, "clusters/alpha.yaml"), path.join(root, "clusters/team/alpha.yaml"));
+    }],
+    ["add a cluster", (root) => writeFile(path.join(root, "clusters/gamma.yaml"), tidbSpec("gamma", MINIMAL_TIDB_SPEC))],
+    ["add one the pool has no room for", (root) => writeFile(path.join(root, "clusters/delta.yaml"), BETA_ON_POOL.replace("name: beta", "name: delta"))],
+    ["remove that one", (root) => rm(path.join(root, "clusters/delta.yaml"))],
+    ["remove a cluster", (root) => rm(path.join(root, "clusters/gamma.yaml"))],
+    ["edit a rendered file by hand", (root) => edit(root, "rendered/beta/service-beta-pd.yaml", (t) => t.replace("2379", "2378"))],
+    ["delete a rendered file", (root) => rm(path.join(root, "rendered/team/alpha/service-alpha-pd.yaml"))],
+    ["add a stray file to rendered/", (root) => writeFile(path.join(root, "rendered/beta/stray.yaml"), "kind: ConfigMap\n")],
+    ["break a spec", (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("version:", "verison:"))],
+    ["fix it", (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("verison:", "version:"))],
+  ];
+
+  it("writes and reports exactly what a render without them does, step after step", async () => {
+    const warm = await renderedFleet();
+    try {
+      for (const [step, change] of steps) {
+        await change(warm.root);
+        const cold = await tempProject({});
+        await cp(warm.root, cold.root, { recursive: true, filter: (source) => path.basename(source) !== CACHE_DIR });
+        const [warmRun, coldRun] = [await runCli(["render"], warm.root), await runCli(["render"], cold.root)];
+        const [warmTree, coldTree] = [readTree(path.join(warm.root, "rendered")), readTree(path.join(cold.root, "rendered"))];
+        const [warmCheck, coldCheck] = [await runCli(["check"], warm.root), await runCli(["check"], cold.root)];
+        await cold.cleanup();
+        assert.deepEqual(warmRun, coldRun, step);
+        assert.deepEqual(warmTree, coldTree, step);
+        assert.deepEqual(warmCheck, coldCheck, step);
+      }
+    } finally {
+      await warm.cleanup();
+    }
   });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { readTree } from "../../compiler/emit/tree.js";
+import { readTree } from "../../compiler/emit/scan.js";
 import { THREE_NODE_POOL as POOL, MINIMAL_TIDB_SPEC, runCli, tempProject, tidbSpec } from "../helpers.js";
 
 const ON_POOL = MINIMAL_TIDB_SPEC.replace("size: 100Gi }", "size: 100Gi, hostPath: { pool: dc1 } }");

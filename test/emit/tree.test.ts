@@ -2,11 +2,18 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { applyChange, finishInterruptedRender, JOURNAL_DIR, LOCK_FILE, readTree, treeChange, withLock } from "../../compiler/emit/tree.js";
+import { textDigest } from "../../compiler/cache.js";
+import { readTree } from "../../compiler/emit/scan.js";
+import { applyChange, finishInterruptedRender, JOURNAL_DIR, LOCK_FILE, treeChange, withLock } from "../../compiler/emit/tree.js";
 import { tempProject } from "../helpers.js";
 
 const OLD = new Map([["a/keep.yaml", "keep\n"], ["a/change.yaml", "old\n"], ["gone/only.yaml", "gone\n"]]);
 const NEW = new Map([["a/keep.yaml", "keep\n"], ["a/change.yaml", "new\n"], ["b/added.yaml", "added\n"]]);
+
+/** What rendered/ holds, by digest, as the scan reports it. */
+function digestsOf(files: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...files].map(([file, text]) => [file, textDigest(text)]));
+}
 
 async function projectWith(files: Map<string, string>) {
   return tempProject(Object.fromEntries([...files].map(([f, t]) => [`rendered/${f}`, t])));
@@ -17,7 +24,7 @@ describe("writing rendered/", () => {
     const project = await projectWith(OLD);
     const rendered = path.join(project.root, "rendered");
     const keptBefore = await stat(path.join(rendered, "a/keep.yaml"));
-    await applyChange(project.root, treeChange(NEW, await readTree(rendered)));
+    await applyChange(project.root, treeChange(NEW, digestsOf(readTree(rendered))));
     const keptAfter = await stat(path.join(rendered, "a/keep.yaml"));
     const tree = await readTree(rendered);
     const dirs = await readdir(rendered);
@@ -49,7 +56,7 @@ describe("writing rendered/", () => {
   it("a render killed after its journal was committed is finished by the next run, at any step", async () => {
     // Simulate a kill after each possible number of applied steps by replaying a committed journal twice
     const project = await projectWith(OLD);
-    const change = treeChange(NEW, OLD);
+    const change = treeChange(NEW, digestsOf(OLD));
     await applyChange(project.root, change);
     const done = await readTree(path.join(project.root, "rendered"));
     await project.cleanup();

@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { readTree } from "../../compiler/emit/tree.js";
+import { readTree } from "../../compiler/emit/scan.js";
 import { MINIMAL_TIDB_SPEC, runCli, tempProject, tidbSpec, type RenderedObject } from "../helpers.js";
 import { gitOpsDoc, REPO_URL } from "./fixtures.js";
 

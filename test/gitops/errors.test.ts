@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { readTree } from "../../compiler/emit/tree.js";
+import { readTree } from "../../compiler/emit/scan.js";
 import { compileProject, runCli, tempProject } from "../helpers.js";
 import { gitOpsDoc, REPO_URL, TWO_CLUSTERS } from "./fixtures.js";
 

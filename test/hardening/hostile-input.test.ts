@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { readTree } from "../../compiler/emit/tree.js";
+import { readTree } from "../../compiler/emit/scan.js";
 import { runCli, tempProject } from "../helpers.js";
 
 const HEADER = "apiVersion: clusterc/v1\nkind: TiDBCluster\n";

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { readTree } from "../../compiler/emit/tree.js";
+import { readTree } from "../../compiler/emit/scan.js";
 import { MINIMAL_TIDB_SPEC, REPO_ROOT, runCli, tempProject, tidbSpec } from "../helpers.js";
 
 const CLI = path.join(REPO_ROOT, "bin/clusterc.js");

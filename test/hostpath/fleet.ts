@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
-import { readTree } from "../../compiler/emit/tree.js";
+import { readTree } from "../../compiler/emit/scan.js";
 import { PLACEMENTS_NAME, type PlacementEntry } from "../../compiler/source/placements.js";
 import { runCli, tidbSpec, type RenderedObject } from "../helpers.js";
 

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { rm, stat, utimes, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, it } from "node:test";
+import { CACHE_DIR, textDigest } from "../../compiler/cache.js";
+import { recordRendered, scanRendered } from "../../compiler/emit/scan.js";
+import { tempProject } from "../helpers.js";
+
+/** Enough files that recording them pays off. */
+const FILES = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`rendered/c${i % 5}/object-${i}.yaml`, `kind: ConfigMap # ${i}\n`]));
+
+/** A rendered/ tree scanned and recorded once, a clock tick or more after its files were written. */
+async function recordedTree() {
+  const project = await tempProject(FILES);
+  await sleep(50);
+  const first = scanRendered(project.root);
+  recordRendered(project.root, first);
+  return { project, first };
+}
+
+describe("the record of rendered/", () => {
+  it("vouches for files whose size, times and inode are unchanged, so a scan reads none of them", async () => {
+    const { project, first } = await recordedTree();
+    const second = scanRendered(project.root);
+    await project.cleanup();
+    assert.equal(first.read, 150);
+    assert.equal(second.read, 0);
+    assert.deepEqual(second.digests, first.digests);
+    assert.equal(first.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # 1\n"));
+  });
+
+  it("does not vouch for a file replaced since, even by bytes of the same size under its old modification time", async () => {
+    // as `rsync -a` or `tar -x` of an older rendered/ would leave it
+    const { project } = await recordedTree();
+    const file = path.join(project.root, "rendered/c1/object-1.yaml");
+    const { mtime } = await stat(file);
+    await writeFile(file, "kind: ConfigMap # x\n");
+    await utimes(file, mtime, mtime);
+    const scan = scanRendered(project.root);
+    await project.cleanup();
+    assert.equal(scan.read, 1);
+    assert.equal(scan.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # x\n"));
+  });
+
+  it("does not vouch for files as new as the record itself: they may have changed in the tick it was written", async () => {
+    const { project } = await recordedTree();
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path.join(project.root, CACHE_DIR, "rendered.json"), old, old);
+    const scan = scanRendered(project.root);
+    await project.cleanup();
+    assert.equal(scan.read, 150);
+  });
+
+  it("lists files added since and forgets files removed since", async () => {
+    const { project } = await recordedTree();
+    await rm(path.join(project.root, "rendered/c0/object-0.yaml"));
+    await writeFile(path.join(project.root, "rendered/c0/new.yaml"), "kind: Secret\n");
+    const scan = scanRendered(project.root);
+    await project.cleanup();
+    assert.equal(scan.digests.has("c0/object-0.yaml"), false);
+    assert.equal(scan.digests.get("c0/new.yaml"), textDigest("kind: Secret\n"));
+    assert.equal(scan.read, 1);
+  });
+});
