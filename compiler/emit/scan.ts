@@ -7,7 +7,7 @@ import { RENDERED_DIR, type TreeChange } from "./tree.js";
 const SIGNATURE_LENGTH = 4;
 type Signature = [size: number, mtimeMs: number, ctimeMs: number, ino: number];
 
-/** Parallel arrays, which JSON reads several times faster than an object with a key per file. */
+/** Parallel arrays: JSON reads them without building an object with a key per file. */
 interface RenderedRecord {
   files: string[];
   /** SIGNATURE_LENGTH numbers per file. */
