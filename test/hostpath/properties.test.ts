@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { cp } from "node:fs/promises";
+import path from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { CACHE_DIR } from "../../compiler/cache.js";
 import type { PlacementEntry } from "../../compiler/source/placements.js";
 import { tempProject } from "../helpers.js";
 import { claimOf, clusterc, clusterYaml, poolYaml, stateOf, volumesOf, writeClusters, type ClusterShape, type PoolShape, type Tree } from "./fleet.js";
@@ -177,5 +180,43 @@ describe("sticky hostPath placement, over random edit sequences", () => {
     );
     // AND most steps rendered: the property was exercised, not skipped by failing renders
     assert.ok(failedRenders < renders / 2, `${failedRenders} of ${renders} renders failed`);
+  });
+
+  it("writes and reports with the caches of earlier steps exactly what a copy of the project without them does", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
+        const project = await tempProject({});
+        try {
+          let fleet = START;
+          await writeClusters(project.root, specFiles(fleet));
+          let current = await clusterc(project.root, "render");
+          for (const s of steps) {
+            // GIVEN a project rendered step after step, with the caches those renders left
+            const releasable = stateOf(current.files).filter((e) => e.state === "released");
+            const target = s.op === "release" && releasable.length > 0 ? releasable[s.pick % releasable.length] : undefined;
+            const args = target ? ["release", "--pool", target.pool, "--node", target.node, "--path", target.path] : ["render"];
+            const next = edited(fleet, s);
+            await writeClusters(project.root, specFiles(next));
+            const copy = await tempProject({});
+            await cp(project.root, copy.root, { recursive: true, filter: (source) => path.basename(source) !== CACHE_DIR });
+            // WHEN the same command runs in both
+            const warm = await clusterc(project.root, ...args);
+            const cold = await clusterc(copy.root, ...args);
+            await copy.cleanup();
+            // THEN they print, exit and write the same
+            assert.deepEqual(warm, cold, `${args.join(" ")} after ${JSON.stringify(s)}`);
+            if (warm.code === 0) {
+              fleet = next;
+              current = warm;
+            } else {
+              await writeClusters(project.root, specFiles(fleet));
+            }
+          }
+        } finally {
+          await project.cleanup();
+        }
+      }),
+      { seed: 4243, numRuns: 12 },
+    );
   });
 });
