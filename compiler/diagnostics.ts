@@ -1,3 +1,5 @@
+import { compareText } from "./text-order.js";
+
 /**
  * How bad a finding is: errors fail the run (exit 1), warnings are reported only, notes are findings
  * a policy exception suppressed (lint shows them, so a suppression is never silent).
@@ -49,11 +51,11 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return (
-    a.file.localeCompare(b.file) ||
+    compareText(a.file, b.file) ||
     a.line - b.line ||
     a.col - b.col ||
-    a.ruleId.localeCompare(b.ruleId) ||
-    a.message.localeCompare(b.message)
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.message, b.message)
   );
 }
 

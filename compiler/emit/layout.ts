@@ -1,5 +1,6 @@
 import { SYNC_WAVE } from "../engines/shared/metadata.js";
 import type { ClusterBuild, KubeObject } from "../engines/types.js";
+import { compareText } from "../text-order.js";
 import { toCanonicalYaml } from "./serialize.js";
 
 /** Within a sync wave, the order in which objects can be applied: what others depend on comes first. */
@@ -22,7 +23,7 @@ function kindRank(object: KubeObject): number {
 }
 
 export function applyOrder(a: KubeObject, b: KubeObject): number {
-  return wave(a) - wave(b) || kindRank(a) - kindRank(b) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
+  return wave(a) - wave(b) || kindRank(a) - kindRank(b) || compareText(a.metadata.name, b.metadata.name);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { GitOpsSpec } from "../schema/gitops.js";
 import type { HostPathPoolDocument } from "../schema/hostpathpool.js";
 import type { PolicyDocument } from "../schema/policy.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
+import { compareText } from "../text-order.js";
 import { clusterPolicy, policyDefaultFindings, type ClusterPolicy, type ComponentResourceDefaults, type Policy } from "./policy.js";
 
 /** Every cluster document kind; engines register under these. */
@@ -130,7 +131,7 @@ export function buildFleet(documents: readonly ValidDocument[], componentsOf: Co
         outputDir,
       };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
   return { fleet: { clusters, pools, policies: orderedPolicies, ...(gitops && { gitops }) }, findings };
 }
 

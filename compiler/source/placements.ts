@@ -6,6 +6,7 @@ import { toCanonicalYaml } from "../emit/serialize.js";
 import { RENDERED_DIR } from "../emit/tree.js";
 import { API_VERSION, dnsLabel } from "../schema/common.js";
 import { issuesToFindings } from "../schema/issues.js";
+import { compareText } from "../text-order.js";
 import { parseCached, type SourceFile } from "./load.js";
 import { ParseCache } from "./parse-cache.js";
 
@@ -130,9 +131,4 @@ export function layoutPlacements(entries: readonly PlacementEntry[]): Map<string
     "# Every hostPath directory clusterc handed to a claim. Written by `clusterc render`, read back by the next\n" +
     "# render so placed volumes never move. Free a released directory with `clusterc release`, never by editing.\n";
   return new Map([[PLACEMENTS_NAME, header + toCanonicalYaml({ apiVersion: API_VERSION, kind: "HostPathPlacements", placements })]]);
-}
-
-/** Code-unit order: the same on every machine, unlike localeCompare. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

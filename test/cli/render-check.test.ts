@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { readTree } from "../../compiler/emit/scan.js";
-import { THREE_NODE_POOL as POOL, MINIMAL_TIDB_SPEC, runCli, tempProject, tidbSpec } from "../helpers.js";
+import { THREE_NODE_POOL as POOL, MINIMAL_TIDB_SPEC, REPO_ROOT, runCli, tempProject, tidbSpec } from "../helpers.js";
 
 const ON_POOL = MINIMAL_TIDB_SPEC.replace("size: 100Gi }", "size: 100Gi, hostPath: { pool: dc1 } }");
 
@@ -105,6 +106,36 @@ describe("clusterc render and check", () => {
     // THEN the trees are identical
     assert.deepEqual(second, first);
     assert.ok(first.size > 20);
+  });
+
+  it("renders and reports the same under any locale: a Danish machine sorts \"aa\" after \"z\"", async () => {
+    // GIVEN two new clusters on one pool, delivered by Argo CD, and a copy of the fleet with an error in each spec
+    const onePerNode = ON_POOL.replace("pd: { replicas: 3", "pd: { replicas: 1").replace("tikv: { replicas: 3", "tikv: { replicas: 1");
+    const fleet = {
+      "clusters/pool.yaml": POOL,
+      "clusters/aardvark.yaml": tidbSpec("aardvark", onePerNode),
+      "clusters/zebra.yaml": tidbSpec("zebra", onePerNode),
+      "clusters/gitops.yaml": "apiVersion: clusterc/v1\nkind: GitOps\nmetadata: { name: db }\nspec: { repoURL: https://git.example.com/db.git, argocd: {} }\n",
+    };
+    const broken = Object.fromEntries(Object.entries(fleet).map(([file, text]) => [file, text.replace("version:", "verison:")]));
+    const inLocale = async (locale: string) => {
+      const [project, errors] = [await tempProject(fleet), await tempProject(broken)];
+      const env = { ...process.env, LANG: locale, LC_ALL: locale };
+      const cli = (root: string, command: string) => spawnSync(process.execPath, [path.join(REPO_ROOT, "bin/clusterc.js"), command], { cwd: root, env, encoding: "utf8" });
+      // WHEN each is rendered, and linted, in a process of that locale
+      const render = cli(project.root, "render");
+      const lint = cli(errors.root, "lint");
+      const tree = readTree(path.join(project.root, "rendered"));
+      await Promise.all([project.cleanup(), errors.cleanup()]);
+      return { render: render.status, tree, lint: lint.stdout };
+    };
+    const english = await inLocale("en_US.UTF-8");
+    const danish = await inLocale("da_DK.UTF-8");
+    // THEN the rendered trees (Argo CD's list, the volumes' placement) and the order of findings are the same
+    assert.equal(english.render, 0);
+    assert.deepEqual(danish.tree, english.tree);
+    assert.match(english.lint, /aardvark\.yaml[^]*zebra\.yaml/);
+    assert.equal(danish.lint, english.lint);
   });
 
   it("exits 2 on usage errors", async () => {
