@@ -114,7 +114,7 @@ function realpathOrUndefined(file: string): string | undefined {
 }
 
 /** Parses every document of one file, reporting syntax errors at their exact position. */
-export function parseSource(file: string, text: string, findings: Finding[]): SourceFile {
+function parseSource(file: string, text: string, findings: Finding[]): SourceFile {
   const syntax = parseSyntax(text);
   const source: SourceFile = { file, text, documents: [], syntax: () => syntax };
   syntax.documents.forEach((document, index) => {
