@@ -38,6 +38,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ op: fc.constant("release" as const), pick: fc.nat() }),
 );
 
+const STEPS = fc.array(step, { minLength: 1, maxLength: 8 });
+
 const START: Fleet = {
   clusters: { mid: { pd: 3, tikv: 3 } },
   pool: Object.fromEntries(["n1", "n2", "n3", "n4"].map((n) => [n, [["/data/pv/a", "100Gi"], ["/data/pv/b", "100Gi"], ["/data/pv/c", "20Gi"]]])),
@@ -95,6 +97,13 @@ function edited(fleet: Fleet, s: Step): Fleet {
   return { clusters, pool, files };
 }
 
+/** What a step runs: `clusterc release` of a released directory it picks, or a render after its edit. */
+function commandOf(files: Tree, s: Step): { args: string[]; freed?: PlacementEntry } {
+  const releasable = stateOf(files).filter((e) => e.state === "released");
+  const freed = s.op === "release" && releasable.length > 0 ? releasable[s.pick % releasable.length] : undefined;
+  return freed ? { args: ["release", "--pool", freed.pool, "--node", freed.node, "--path", freed.path], freed } : { args: ["render"] };
+}
+
 function specFiles(fleet: Fleet): Record<string, string> {
   const docs = fleet.files.order.map((name) => clusterYaml(name, fleet.clusters[name]!));
   if (fleet.files.single) return { "all.yaml": [poolYaml(fleet.pool), ...docs].join("---\n") };
@@ -139,7 +148,7 @@ describe("sticky hostPath placement, over random edit sequences", () => {
     let renders = 0;
     let failedRenders = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
+      fc.asyncProperty(STEPS, async (steps) => {
         const project = await tempProject({});
         try {
           // GIVEN the starting fleet, rendered
@@ -150,13 +159,10 @@ describe("sticky hostPath placement, over random edit sequences", () => {
           for (const s of steps) {
             // WHEN one edit is applied and rendered (or a released directory is freed)
             const before = stateOf(current.files);
-            const releasable = before.filter((e) => e.state === "released");
-            const target = s.op === "release" && releasable.length > 0 ? releasable[s.pick % releasable.length] : undefined;
+            const { args, freed } = commandOf(current.files, s);
             const next = edited(fleet, s);
             await writeClusters(project.root, specFiles(next));
-            const result = target
-              ? await clusterc(project.root, "release", "--pool", target.pool, "--node", target.node, "--path", target.path)
-              : await clusterc(project.root, "render");
+            const result = await clusterc(project.root, ...args);
             renders++;
             if (result.code !== 0) {
               // THEN a render that fails (the pool is full) changes nothing, and the edit is taken back
@@ -168,7 +174,7 @@ describe("sticky hostPath placement, over random edit sequences", () => {
               continue;
             }
             // THEN the invariants hold between the state before and after
-            assertInvariants(next, before, result.files, target && claimOf(target));
+            assertInvariants(next, before, result.files, freed && claimOf(freed));
             fleet = next;
             current = result;
           }
@@ -184,7 +190,7 @@ describe("sticky hostPath placement, over random edit sequences", () => {
 
   it("writes and reports with the caches of earlier steps exactly what a copy of the project without them does", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
+      fc.asyncProperty(STEPS, async (steps) => {
         const project = await tempProject({});
         try {
           let fleet = START;
@@ -192,9 +198,7 @@ describe("sticky hostPath placement, over random edit sequences", () => {
           let current = await clusterc(project.root, "render");
           for (const s of steps) {
             // GIVEN a project rendered step after step, with the caches those renders left
-            const releasable = stateOf(current.files).filter((e) => e.state === "released");
-            const target = s.op === "release" && releasable.length > 0 ? releasable[s.pick % releasable.length] : undefined;
-            const args = target ? ["release", "--pool", target.pool, "--node", target.node, "--path", target.path] : ["render"];
+            const { args } = commandOf(current.files, s);
             const next = edited(fleet, s);
             await writeClusters(project.root, specFiles(next));
             const copy = await tempProject({});
