@@ -114,14 +114,14 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
       io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
       return EXIT_FINDINGS;
     }
-    const change = selectOnly(treeChange(result.files, onDisk.digests, result.reused), result, only);
+    const change = selectOnly(treeChange(result.digests, result.files, onDisk.digests), result, only);
     if (change.write.size + change.remove.length === 0) {
       recordRendered(root, onDisk);
       io.err(`${RENDERED_DIR}/ is up to date (${onDisk.digests.size} files)\n`);
       return EXIT_OK;
     }
     await applyChange(root, change);
-    recordRendered(root, onDisk, change);
+    recordRendered(root, onDisk, change, result.digests);
     const added = [...change.write.keys()].filter((file) => !onDisk.digests.has(file)).length;
     const files = onDisk.digests.size + added - change.remove.length;
     io.err(`${RENDERED_DIR}/: ${added} added, ${change.write.size - added} changed, ${change.remove.length} removed (${files} files)\n`);
@@ -169,9 +169,9 @@ async function check(args: readonly string[], io: Io): Promise<number> {
   recordRendered(root, onDisk);
   printDiagnostics(result.diagnostics, root, io);
   if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;
-  const difference = await compareTrees(result.files, result.reused, onDisk);
+  const difference = await compareTrees(result.digests, result.files, onDisk);
   if (isEmpty(difference)) {
-    io.err(`${RENDERED_DIR}/ is up to date (${result.files.size + result.reused.size} files)\n`);
+    io.err(`${RENDERED_DIR}/ is up to date (${result.digests.size} files)\n`);
     return EXIT_OK;
   }
   io.out(difference.patch);

@@ -19,12 +19,12 @@ import { validateManifests } from "./validate/validate.js";
 
 export interface CompileResult {
   /**
-   * The rendered/ tree, keyed by path under rendered/ (empty when there are errors): the text of
-   * every file compiled in this run, and the digest of every file of a cluster whose cached output
-   * was reused, which the cache found on disk already.
+   * The rendered/ tree, keyed by path under rendered/ (both empty when there are errors): the
+   * digest of every file, and the text of those compiled in this run. The files of a cluster whose
+   * cached output was reused have a digest only: the cache found them on disk already.
    */
+  digests: Map<string, string>;
   files: Map<string, string>;
-  reused: Map<string, string>;
   diagnostics: Diagnostic[];
   fleet?: Fleet;
   /** Line and column of an origin in the sources, for commands that point at spec lines themselves. */
@@ -53,11 +53,18 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const previous = await loadPlacements(root, options.parsed);
   const located = new Map([...sources.files, ...previous.files]);
   const documents = [...sources.files.values()].flatMap((file) => file.documents);
-  const finish = (findings: Finding[], files = new Map<string, string>(), reused = new Map<string, string>(), fleet?: Fleet): CompileResult => {
+  const finish = (findings: Finding[], outputs: readonly ClusterOutput[] = [], fleet?: Fleet): CompileResult => {
     const diagnostics = locateFindings(findings, located).sort(compareDiagnostics);
     const locate = (origin: Origin) => locateOrigin(origin, located);
     const failed = hasErrors(diagnostics);
-    return { files: failed ? new Map() : files, reused: failed ? new Map() : reused, diagnostics, locate, ...(fleet && { fleet }) };
+    const produced = failed ? [] : outputs;
+    return {
+      digests: new Map(produced.flatMap((o) => o.files)),
+      files: new Map(produced.flatMap((o) => [...o.text ?? []])),
+      diagnostics,
+      locate,
+      ...(fleet && { fleet }),
+    };
   };
 
   const findings = [...sources.findings, ...previous.findings];
@@ -89,15 +96,13 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
   findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today));
-  if (findings.some((f) => f.severity === "error")) return finish(findings, undefined, undefined, fleet);
+  if (findings.some((f) => f.severity === "error")) return finish(findings, [], fleet);
 
   const delivery = fleet.gitops ? deliveryFolders(fleet.gitops, fleet.clusters) : [];
   const deliveryOutput = await cache.outputFor(DELIVERY, digest([JSON.stringify(delivery)]), () => compileDelivery(delivery));
   findings.push(...deliveryOutput.findings);
-  outputs.push(deliveryOutput);
-  const files = new Map([...outputs.flatMap((o) => [...o.text ?? []]), ...layoutPlacements(hostPaths.placements)]);
-  const reused = new Map(outputs.flatMap((o) => (o.text ? [] : o.files)));
-  return finish(findings, files, reused, fleet);
+  outputs.push(deliveryOutput, fileOutput(layoutPlacements(hostPaths.placements), []));
+  return finish(findings, outputs, fleet);
 }
 
 /**

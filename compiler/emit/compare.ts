@@ -13,12 +13,12 @@ export interface TreeDifference {
 }
 
 /**
- * How rendered/ differs from what the compiler produced: `expected` files by their text, and
- * `reused` ones by digest, which the cache vouched are on disk unchanged. The diff library is
- * loaded only when there is a difference to print.
+ * How rendered/ differs from what the compiler produced: the digest of every expected file, and
+ * the text of those compiled in this run. The diff library is loaded only when there is a
+ * difference to print.
  */
-export async function compareTrees(expected: ReadonlyMap<string, string>, reused: ReadonlyMap<string, string>, actual: RenderedTree): Promise<TreeDifference> {
-  const change = treeChange(expected, actual.digests, reused);
+export async function compareTrees(expected: ReadonlyMap<string, string>, texts: ReadonlyMap<string, string>, actual: RenderedTree): Promise<TreeDifference> {
+  const change = treeChange(expected, texts, actual.digests);
   const written = [...change.write.keys()];
   const missing = written.filter((file) => !actual.digests.has(file));
   const changed = written.filter((file) => actual.digests.has(file));
@@ -27,7 +27,7 @@ export async function compareTrees(expected: ReadonlyMap<string, string>, reused
   const { createTwoFilesPatch } = await import("diff");
   let patch = "";
   for (const file of [...written, ...extra].sort()) {
-    const want = expected.get(file);
+    const want = texts.get(file);
     const have = actual.digests.has(file) ? actual.text(file) : undefined;
     const name = `${RENDERED_DIR}/${file}`;
     patch += createTwoFilesPatch(

@@ -61,14 +61,17 @@ const WORTH_RECORDING = 100;
 
 /**
  * Records the digest and signature of every file under rendered/ after a run applied `change` to
- * the tree it scanned, when that saves the next run enough reads.
+ * the tree it scanned, when that saves the next run enough reads. `written` holds the digest of
+ * every file the change wrote.
  */
-export function recordRendered(root: string, scanned: RenderedTree, change: TreeChange = { write: new Map(), remove: [] }): void {
+export function recordRendered(
+  root: string, scanned: RenderedTree, change: TreeChange = { write: new Map(), remove: [] }, written: ReadonlyMap<string, string> = new Map(),
+): void {
   if (scanned.read + change.write.size < WORTH_RECORDING) return;
   const digests = new Map(scanned.digests);
   const signatures = new Map(scanned.signatures);
-  for (const [file, text] of change.write) {
-    digests.set(file, textDigest(text));
+  for (const file of change.write.keys()) {
+    digests.set(file, written.get(file)!);
     signatures.set(file, signatureOf(statSync(path.join(root, RENDERED_DIR, file))));
   }
   for (const file of change.remove) digests.delete(file);

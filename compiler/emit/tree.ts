@@ -1,7 +1,6 @@
 import { mkdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { open, readFile, readdir, rm, unlink } from "node:fs/promises";
 import path from "node:path";
-import { textDigest } from "../cache.js";
 
 export const RENDERED_DIR = "rendered";
 /** Beside rendered/: the journal of a render in progress, and the lock that keeps renders apart. */
@@ -16,14 +15,15 @@ export interface TreeChange {
 
 /**
  * The change from what rendered/ holds (`onDisk`: the digest of each file) to what the compiler
- * produced: `wanted` files by their text, and `reused` files, by digest, that are on disk already.
+ * produced: the digest of every file it wants, and the text of those it compiled (a file without
+ * text was found on disk already).
  */
 export function treeChange(
-  wanted: ReadonlyMap<string, string>, onDisk: ReadonlyMap<string, string>, reused: ReadonlyMap<string, string> = new Map(),
+  wanted: ReadonlyMap<string, string>, texts: ReadonlyMap<string, string>, onDisk: ReadonlyMap<string, string>,
 ): TreeChange {
   return {
-    write: new Map([...wanted].filter(([file, text]) => onDisk.get(file) !== textDigest(text))),
-    remove: [...onDisk.keys()].filter((file) => !wanted.has(file) && !reused.has(file)),
+    write: new Map([...texts].filter(([file]) => onDisk.get(file) !== wanted.get(file))),
+    remove: [...onDisk.keys()].filter((file) => !wanted.has(file)),
   };
 }
 

@@ -24,7 +24,7 @@ describe("writing rendered/", () => {
     const project = await projectWith(OLD);
     const rendered = path.join(project.root, "rendered");
     const keptBefore = await stat(path.join(rendered, "a/keep.yaml"));
-    await applyChange(project.root, treeChange(NEW, digestsOf(readTree(rendered))));
+    await applyChange(project.root, treeChange(digestsOf(NEW), NEW, digestsOf(readTree(rendered))));
     const keptAfter = await stat(path.join(rendered, "a/keep.yaml"));
     const tree = await readTree(rendered);
     const dirs = await readdir(rendered);
@@ -56,7 +56,7 @@ describe("writing rendered/", () => {
   it("a render killed after its journal was committed is finished by the next run, at any step", async () => {
     // Simulate a kill after each possible number of applied steps by replaying a committed journal twice
     const project = await projectWith(OLD);
-    const change = treeChange(NEW, digestsOf(OLD));
+    const change = treeChange(digestsOf(NEW), NEW, digestsOf(OLD));
     await applyChange(project.root, change);
     const done = await readTree(path.join(project.root, "rendered"));
     await project.cleanup();
