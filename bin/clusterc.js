@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/; `npm ci` builds it through the prepare script.
+// The bundled CLI lives in dist/cli/; `npm ci` builds it through the prepare script.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const cli = new URL("../dist/compiler/cli.js", import.meta.url);
+const cli = new URL("../dist/cli/cli.js", import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
   process.stderr.write("clusterc: not built yet; run `npm ci` (or `npm run build`) first\n");
   process.exit(2);
