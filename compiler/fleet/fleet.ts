@@ -120,13 +120,17 @@ export function buildFleet(documents: readonly ValidDocument[], componentsOf: Co
   const clusters = [...clusterDocuments.values()]
     .map(({ document, origin, outputDir }): Cluster => {
       const labels = document.metadata.labels ?? {};
+      let policy: ClusterPolicy | undefined;
       return {
         kind: document.kind,
         name: document.metadata.name,
         namespace: document.metadata.namespace ?? document.metadata.name,
         labels,
         spec: document.spec,
-        policy: clusterPolicy(document.kind, document.metadata.name, labels, document.spec, origin, componentsOf(document.kind), orderedPolicies),
+        // Layered on first use: a run that reuses the cached output of most clusters never asks.
+        get policy() {
+          return (policy ??= clusterPolicy(document.kind, document.metadata.name, labels, document.spec, origin, componentsOf(document.kind), orderedPolicies));
+        },
         origin,
         outputDir,
       };
