@@ -165,12 +165,13 @@ let compilerDigest: string | undefined;
 export function compilerVersion(): string {
   if (compilerDigest === undefined) {
     const compilerDir = path.dirname(fileURLToPath(import.meta.url));
-    const files = fg.sync("**/*.js", { cwd: compilerDir }).sort();
     const lockfile = path.join(compilerDir, "../../package-lock.json");
-    compilerDigest = digest([
-      ...files.flatMap((file) => [file, readFileSync(path.join(compilerDir, file), "utf8")]),
-      existsSync(lockfile) ? readFileSync(lockfile, "utf8") : "",
-    ]);
+    const hash = createHash("sha256");
+    // Bytes, not text: decoding the 3 MB bundle only to hash it as UTF-8 again cost 45 ms a run.
+    const add = (name: string, bytes: Buffer) => hash.update(`${name}\0${bytes.length}\0`).update(bytes);
+    for (const file of fg.sync("**/*.js", { cwd: compilerDir }).sort()) add(file, readFileSync(path.join(compilerDir, file)));
+    if (existsSync(lockfile)) add("package-lock.json", readFileSync(lockfile));
+    compilerDigest = hash.digest("hex");
   }
   return compilerDigest;
 }

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { appendFile, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { CACHE_DIR } from "../../compiler/cache.js";
 import { readTree } from "../../compiler/emit/scan.js";
-import { MINIMAL_TIDB_SPEC, runCli, tempProject, THREE_NODE_POOL, tidbSpec } from "../helpers.js";
+import { MINIMAL_TIDB_SPEC, REPO_ROOT, runCli, tempProject, THREE_NODE_POOL, tidbSpec } from "../helpers.js";
 
 const MARK = "tampered-cache-entry";
 const cacheFile = (root: string) => path.join(root, CACHE_DIR, "clusters.json");
@@ -24,12 +25,16 @@ async function renderedFleet() {
   return project;
 }
 
-/** The fleet with a warning planted in beta's cached findings: it shows exactly when beta's output is reused. */
+/** Plants a warning in beta's cached findings: it shows exactly when beta's output is reused. */
+async function tamperWithBeta(root: string) {
+  const cache = JSON.parse(await readFile(cacheFile(root), "utf8"));
+  cache.data.beta.output.findings.push({ origin: { file: "clusters/beta.yaml", doc: 0, path: [] }, severity: "warning", ruleId: "images", message: MARK });
+  await writeFile(cacheFile(root), JSON.stringify(cache));
+}
+
 async function fleetWithTamperedBeta() {
   const project = await renderedFleet();
-  const cache = JSON.parse(await readFile(cacheFile(project.root), "utf8"));
-  cache.data.beta.output.findings.push({ origin: { file: "clusters/beta.yaml", doc: 0, path: [] }, severity: "warning", ruleId: "images", message: MARK });
-  await writeFile(cacheFile(project.root), JSON.stringify(cache));
+  await tamperWithBeta(project.root);
   return project;
 }
 
@@ -87,6 +92,34 @@ describe("the cluster cache", () => {
     // THEN the entries of the untouched clusters are still there
     assert.equal(broken.code, 1);
     assert.equal(reused, true);
+  });
+
+  it("ignores what another build of the compiler, or the same build with other dependencies, wrote", async () => {
+    // GIVEN clusterc installed as users run it (the bundled CLI, its launcher, the lockfile), and a fleet it rendered
+    const install = await tempProject({});
+    await cp(path.join(REPO_ROOT, "dist/cli"), path.join(install.root, "dist/cli"), { recursive: true });
+    await cp(path.join(REPO_ROOT, "bin/clusterc.js"), path.join(install.root, "bin/clusterc.js"));
+    await cp(path.join(REPO_ROOT, "package-lock.json"), path.join(install.root, "package-lock.json"));
+    const project = await renderedFleet();
+    const check = () => spawnSync(process.execPath, [path.join(install.root, "bin/clusterc.js"), "check", "--root", project.root], { encoding: "utf8" });
+    assert.equal(check().status, 0);
+    const reusesBetaOnCheck = async () => {
+      await tamperWithBeta(project.root);
+      const { status, stderr } = check();
+      assert.equal(status, 0, stderr);
+      return stderr.includes(MARK);
+    };
+    // WHEN it checks the fleet with its own caches, then after the build or the lockfile changed
+    const reuses: Record<string, boolean> = {};
+    reuses["same build"] = await reusesBetaOnCheck();
+    await appendFile(path.join(install.root, "dist/cli/cli.js"), "\n// rebuilt\n");
+    reuses["after a rebuild"] = await reusesBetaOnCheck();
+    reuses["same build again"] = await reusesBetaOnCheck();
+    await appendFile(path.join(install.root, "package-lock.json"), "\n");
+    reuses["after a dependency change"] = await reusesBetaOnCheck();
+    await Promise.all([install.cleanup(), project.cleanup()]);
+    // THEN only the build that wrote a cache, with the dependencies it was written with, reuses it
+    assert.deepEqual(reuses, { "same build": true, "after a rebuild": false, "same build again": true, "after a dependency change": false });
   });
 
   for (const file of ["clusters.json", "sources.json", "rendered.json"]) {
