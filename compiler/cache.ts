@@ -74,11 +74,14 @@ interface Entry {
 
 const CLUSTERS_FILE = "clusters.json";
 
-/** The cache's name for the Argo CD and Flux objects: no cluster has it, since cluster names are DNS labels. */
+/**
+ * The cache's name for the Argo CD and Flux objects. The hostPath state file goes under its own file
+ * name. No cluster has either name, since cluster names are DNS labels.
+ */
 export const DELIVERY = "";
 
 /**
- * What earlier runs computed per cluster (and for the delivery objects, under `DELIVERY`): its
+ * What earlier runs computed per cluster (and for the fleet's own files: `DELIVERY`, the state file): its
  * hostPath demands and its output. Output is reused when its key matches and, when the caller says
  * what rendered/ holds, every file of it is there with the same bytes; otherwise it is compiled
  * again, which also brings back the text of files that were edited or deleted by hand. Keys are

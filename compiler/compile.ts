@@ -14,7 +14,7 @@ import { validateDocuments, type ValidDocument } from "./schema/index.js";
 import { loadSources, type SourceFile } from "./source/load.js";
 import { ParseCache } from "./source/parse-cache.js";
 import { locateFindings, locateOrigin } from "./source/locate.js";
-import { layoutPlacements, loadPlacements } from "./source/placements.js";
+import { layoutPlacements, loadPlacements, PLACEMENTS_NAME, recordedPlacements } from "./source/placements.js";
 import { validateManifests } from "./validate/validate.js";
 
 export interface CompileResult {
@@ -98,10 +98,13 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today));
   if (findings.some((f) => f.severity === "error")) return finish(findings, [], fleet);
 
+  // Keyed by the objects themselves, not by the clusters' inputs: most edits to a spec leave them as they are.
   const delivery = fleet.gitops ? deliveryFolders(fleet.gitops, fleet.clusters) : [];
   const deliveryOutput = await cache.outputFor(DELIVERY, digest([JSON.stringify(delivery)]), () => compileDelivery(delivery));
   findings.push(...deliveryOutput.findings);
-  outputs.push(deliveryOutput, fileOutput(layoutPlacements(hostPaths.placements), []));
+  const state = recordedPlacements(hostPaths.placements);
+  const stateOutput = await cache.outputFor(PLACEMENTS_NAME, digest([JSON.stringify(state)]), async () => fileOutput(layoutPlacements(state), []));
+  outputs.push(deliveryOutput, stateOutput);
   return finish(findings, outputs, fleet);
 }
 

@@ -116,17 +116,21 @@ function readPlacements(text: string, cache: ParseCache): LoadedPlacements {
   };
 }
 
-/**
- * The state file, keyed by its path under rendered/, as canonical YAML with entries sorted by
- * directory; no file when no directory is held, so fleets without hostPath volumes do not get one.
- */
-export function layoutPlacements(entries: readonly PlacementEntry[]): Map<string, string> {
-  if (entries.length === 0) return new Map();
-  // callers pass placements that carry more than the file records: copy out the recorded fields
-  const placements = [...entries]
+/** What the state file records of each placement, sorted by directory. */
+export function recordedPlacements(placements: readonly PlacementEntry[]): PlacementEntry[] {
+  // placements carry more than the file records: copy out the recorded fields
+  return [...placements]
     .sort((a, b) => compareText(a.pool, b.pool) || compareText(a.node, b.node) || compareText(a.path, b.path))
     .map(({ pool, node, path: directory, claim: { namespace, name }, cluster, component, state }) =>
       ({ pool, node, path: directory, claim: { namespace, name }, cluster, component, state }));
+}
+
+/**
+ * The state file of `recordedPlacements`, keyed by its path under rendered/, as canonical YAML; no
+ * file when no directory is held, so fleets without hostPath volumes do not get one.
+ */
+export function layoutPlacements(placements: readonly PlacementEntry[]): Map<string, string> {
+  if (placements.length === 0) return new Map();
   const header =
     "# Every hostPath directory clusterc handed to a claim. Written by `clusterc render`, read back by the next\n" +
     "# render so placed volumes never move. Free a released directory with `clusterc release`, never by editing.\n";

@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { CACHE_DIR } from "../../compiler/cache.js";
 import { readTree } from "../../compiler/emit/scan.js";
+import { gitOpsDoc, REPO_URL } from "../gitops/fixtures.js";
 import { MINIMAL_TIDB_SPEC, REPO_ROOT, runCli, tempProject, THREE_NODE_POOL, tidbSpec } from "../helpers.js";
 
 const MARK = "tampered-cache-entry";
@@ -13,9 +14,10 @@ const cacheFile = (root: string) => path.join(root, CACHE_DIR, "clusters.json");
 const BETA_ON_POOL = tidbSpec("beta", MINIMAL_TIDB_SPEC.replace(/size: (\d+Gi) \}/g, "size: $1, hostPath: { pool: dc1 } }"));
 const BASE_POLICY = "apiVersion: clusterc/v1\nkind: Policy\nmetadata: { name: base }\nspec: { rules: { antiAffinity: required } }\n";
 
-/** A rendered fleet of two clusters (one on a pool) and one policy. */
+/** A rendered fleet of two clusters (one on a pool), one policy, and Argo CD and Flux objects for both. */
 async function renderedFleet() {
   const project = await tempProject({
+    "clusters/gitops.yaml": gitOpsDoc("databases", `  repoURL: ${REPO_URL}\n  argocd: {}\n  flux: {}\n`),
     "clusters/pool.yaml": THREE_NODE_POOL,
     "clusters/alpha.yaml": tidbSpec("alpha", MINIMAL_TIDB_SPEC),
     "clusters/beta.yaml": BETA_ON_POOL,
@@ -166,6 +168,9 @@ describe("a render with the caches of earlier runs", () => {
     ["tighten a policy", (root) => edit(root, "policies/base.yaml", (t) => t.replace("antiAffinity: required", "antiAffinity: required, images: { forbidTags: [v7.5.2] }"))],
     ["relax it again", (root) => edit(root, "policies/base.yaml", (t) => t.replace(", images: { forbidTags: [v7.5.2] }", ""))],
     ["give the pool's nodes zones", (root) => edit(root, "clusters/pool.yaml", (t) => t.replace(/name: n(\d)/g, "name: n$1, zone: z$1"))],
+    ["point Argo CD and Flux at another branch", (root) => edit(root, "clusters/gitops.yaml", (t) => t.replace("argocd: {}", "revision: release\n  argocd: {}"))],
+    ["put a cluster in its own namespace (its Application and Kustomization follow)",
+      (root) => edit(root, "clusters/alpha.yaml", (t) => t.replace("metadata: { name: alpha }", "metadata: { name: alpha, namespace: shop }"))],
     ["move a spec to another folder", async (root) => {
       await mkdir(path.join(root, "clusters/team"));
       await rename(path.join(root, "clusters/alpha.yaml"), path.join(root, "clusters/team/alpha.yaml"));
