@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fg from "fast-glob";
@@ -19,6 +19,15 @@ interface Envelope<T> {
   format: number;
   compiler: string;
   data: T;
+}
+
+/**
+ * When root/.clusterc-cache/NAME was last written, by the file system's clock (the one file times
+ * come from); 0 when it is missing. Read it before the file, so a file replaced in between is judged
+ * by the older, stricter time.
+ */
+export function cacheFileTime(root: string, name: string): number {
+  return statSync(path.join(root, CACHE_DIR, name), { throwIfNoEntry: false })?.mtimeMs ?? 0;
 }
 
 /** The data of root/.clusterc-cache/NAME; undefined when it is missing, unreadable or from another compiler build. */

@@ -50,7 +50,7 @@ export interface CompileOptions {
 export async function compile(root: string, options: CompileOptions = {}): Promise<CompileResult> {
   const today = options.today ?? new Date().toISOString().slice(0, 10);
   const sources = await loadSources(root, options.parsed);
-  const previous = await loadPlacements(root, options.parsed);
+  const previous = loadPlacements(root, options.parsed);
   const located = new Map([...sources.files, ...previous.files]);
   const documents = [...sources.files.values()].flatMap((file) => file.documents);
   const finish = (findings: Finding[], outputs: readonly ClusterOutput[] = [], fleet?: Fleet): CompileResult => {
@@ -79,7 +79,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const cache = options.cache ?? new ClusterCache();
   const shared = sharedInputs(sources.files, schema.documents);
   // A cluster's input: its spec document and file (the file's folder is its output folder), and every policy and pool.
-  const inputs = new Map(fleet.clusters.map(({ name, origin: { file, doc } }) => [name, digest([shared, file, String(doc), sources.files.get(file)!.text])]));
+  const inputs = new Map(fleet.clusters.map(({ name, origin: { file, doc } }) => [name, digest([shared, file, String(doc), sources.files.get(file)!.digest])]));
   const inputOf = (cluster: Cluster) => inputs.get(cluster.name)!;
   // Expanded only when a cluster's demands or output must be computed: most runs reuse both for most clusters.
   const builds = new Map<string, ClusterBuild>();
@@ -134,10 +134,10 @@ function fileOutput(text: Map<string, string>, findings: Finding[]): ClusterOutp
   return { files: [...text].map(([file, content]) => [file, textDigest(content)]), text, findings };
 }
 
-/** The text of every file that holds a policy or a pool: inputs that any cluster's output may depend on. */
+/** Every file that holds a policy or a pool, by the digest of its text: inputs that any cluster's output may depend on. */
 function sharedInputs(files: ReadonlyMap<string, SourceFile>, documents: readonly ValidDocument[]): string {
   const shared = new Set(documents.filter((d) => d.document.kind === "Policy" || d.document.kind === "HostPathPool").map((d) => d.source.file));
-  return digest([...shared].sort().flatMap((file) => [file, files.get(file)!.text]));
+  return digest([...shared].sort().flatMap((file) => [file, files.get(file)!.digest]));
 }
 
 function expand(cluster: Cluster): ClusterBuild {

@@ -1,11 +1,8 @@
-import { lstatSync, readdirSync, readFileSync, statSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { CACHE_DIR, readCacheFile, textDigest, writeCacheFile } from "../cache.js";
+import { cacheFileTime, readCacheFile, textDigest, writeCacheFile } from "../cache.js";
+import { SIGNATURE_LENGTH, signatureOf, unchangedSince, type Signature } from "../signature.js";
 import { RENDERED_DIR, type TreeChange } from "./tree.js";
-
-/** What identifies one version of a file without reading it: size, modification and change times, inode. */
-const SIGNATURE_LENGTH = 4;
-type Signature = [size: number, mtimeMs: number, ctimeMs: number, ino: number];
 
 /** Parallel arrays: JSON reads them without building an object with a key per file. */
 interface RenderedRecord {
@@ -117,18 +114,13 @@ export function readTree(dir: string): Map<string, string> {
  */
 function loadRecord(root: string): { digestOf: (file: string, signature: Signature) => string | undefined } {
   // stat before reading: a record replaced in between is then judged by the older, stricter time
-  const recordedAt = statSync(path.join(root, CACHE_DIR, RECORD_FILE), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const recordedAt = cacheFileTime(root, RECORD_FILE);
   const record = readCacheFile<RenderedRecord>(root, RECORD_FILE) ?? { files: [], signatures: [], digests: [] };
   const index = new Map(record.files.map((file, i) => [file, i]));
-  const sameAt = (i: number, signature: Signature) => signature.every((value, k) => value === record.signatures[i * SIGNATURE_LENGTH + k]);
   return {
     digestOf: (file, signature) => {
       const i = index.get(file);
-      return i !== undefined && signature[1] < recordedAt && sameAt(i, signature) ? record.digests[i] : undefined;
+      return i !== undefined && unchangedSince(signature, record.signatures, recordedAt, i * SIGNATURE_LENGTH) ? record.digests[i] : undefined;
     },
   };
-}
-
-function signatureOf(stats: Stats): Signature {
-  return [stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino];
 }

@@ -1,8 +1,10 @@
-import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import fg from "fast-glob";
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { textDigest } from "../cache.js";
 import type { Finding } from "../diagnostics.js";
+import { signatureOf, type Signature } from "../signature.js";
 import { ParseCache } from "./parse-cache.js";
 
 /** Largest spec or policy file we read: real specs are a few KiB, anything larger is a mistake or an attack. */
@@ -27,8 +29,8 @@ export interface SourceDocument {
 export interface SourceFile {
   /** Path relative to the project root, with forward slashes. */
   file: string;
-  /** The file as read, for digests of what a cluster's output depends on. */
-  text: string;
+  /** Digest of the file's text (`textDigest`), for digests of what a cluster's output depends on. */
+  digest: string;
   documents: SourceDocument[];
   /** yaml's view of the file, with the positions that findings are located by; parsed on first use. */
   syntax: () => FileSyntax;
@@ -50,7 +52,7 @@ export const SOURCE_DIRS = ["clusters", "policies"] as const;
 
 /**
  * Finds and parses every spec and policy file under root, in sorted path order. Files the cache
- * knows by their exact text are not parsed again.
+ * knows by their signature are not read again, files it knows by their exact text not parsed again.
  */
 export async function loadSources(root: string, cache = new ParseCache()): Promise<LoadedSources> {
   // Symbolic links are listed too (onlyFiles would drop them silently) and vetted when read.
@@ -64,16 +66,35 @@ export async function loadSources(root: string, cache = new ParseCache()): Promi
   const files = new Map<string, SourceFile>();
   const findings: Finding[] = [];
   for (const file of relativePaths) {
-    const text = readSourceText(root, file, findings);
-    if (text !== undefined) files.set(file, parseCached(file, text, findings, cache));
+    const absolute = path.join(root, file);
+    const stats = lstatSync(absolute);
+    // a link's own signature says nothing of its target: links are read every time
+    const signature = stats.isFile() ? signatureOf(stats) : undefined;
+    const unread = signature && cachedUnread(absolute, file, signature, cache);
+    if (unread) {
+      files.set(file, unread);
+      continue;
+    }
+    const text = readSourceText(root, file, stats, findings);
+    if (text !== undefined) files.set(file, parseCached(file, text, findings, cache, signature));
   }
   return { files, findings };
 }
 
-function readSourceText(root: string, file: string, findings: Finding[]): string | undefined {
+/**
+ * The file as the cache knows it while it keeps the signature the cache saw: not read at all,
+ * unless a finding must be located in it.
+ */
+export function cachedUnread(absolute: string, file: string, signature: Signature, cache: ParseCache): SourceFile | undefined {
+  const known = cache.unchanged(file, signature);
+  if (known === undefined) return undefined;
+  let syntax: FileSyntax | undefined;
+  return { file, digest: known.digest, documents: known.documents, syntax: () => (syntax ??= parseSyntax(readFileSync(absolute, "utf8"))) };
+}
+
+function readSourceText(root: string, file: string, link: Stats, findings: Finding[]): string | undefined {
   const at = { file, doc: 0, path: [] };
   const absolute = path.join(root, file);
-  const link = lstatSync(absolute);
   if (link.isSymbolicLink()) {
     const target = realpathOrUndefined(absolute);
     const dir = realpathSync(path.join(root, file.split("/")[0]!));
@@ -114,9 +135,9 @@ function realpathOrUndefined(file: string): string | undefined {
 }
 
 /** Parses every document of one file, reporting syntax errors at their exact position. */
-function parseSource(file: string, text: string, findings: Finding[]): SourceFile {
+function parseSource(file: string, text: string, digest: string, findings: Finding[]): SourceFile {
   const syntax = parseSyntax(text);
-  const source: SourceFile = { file, text, documents: [], syntax: () => syntax };
+  const source: SourceFile = { file, digest, documents: [], syntax: () => syntax };
   syntax.documents.forEach((document, index) => {
     const errorFindings = document.errors.map((e): Finding => ({
       origin: { file, doc: index, path: [], offset: e.pos[0] },
@@ -148,17 +169,18 @@ function parseSource(file: string, text: string, findings: Finding[]): SourceFil
 /**
  * Parses a file, or takes its documents from the cache when it has seen this exact text; then the
  * text is parsed again only to locate a finding. Files with findings are not cached, so their
- * findings are reported on every run.
+ * findings are reported on every run. `signature`: the file's, when it was read, for `cachedUnread`.
  */
-export function parseCached(file: string, text: string, findings: Finding[], cache: ParseCache): SourceFile {
-  const known = cache.documents(file, text);
+export function parseCached(file: string, text: string, findings: Finding[], cache: ParseCache, signature?: Signature): SourceFile {
+  const digest = textDigest(text);
+  const known = cache.documents(file, digest, signature);
   if (known !== undefined) {
     let syntax: FileSyntax | undefined;
-    return { file, text, documents: known, syntax: () => (syntax ??= parseSyntax(text)) };
+    return { file, digest, documents: known, syntax: () => (syntax ??= parseSyntax(text)) };
   }
   const found = findings.length;
-  const source = parseSource(file, text, findings);
-  if (findings.length === found) cache.remember(file, text, source.documents);
+  const source = parseSource(file, text, digest, findings);
+  if (findings.length === found) cache.remember(file, digest, source.documents, signature);
   return source;
 }
 

@@ -1,10 +1,20 @@
-import { readCacheFile, textDigest, writeCacheFile } from "../cache.js";
+import { cacheFileTime, readCacheFile, writeCacheFile } from "../cache.js";
+import { unchangedSince, type Signature } from "../signature.js";
 import type { SourceDocument } from "./load.js";
 
 interface Entry {
   digest: string;
+  /** The file's signature when it was last read: while it keeps it, it is not read again. */
+  signature?: Signature;
   /** A checked document keeps only what schema/ made of it: its plain value is not needed any more. */
   documents: ([index: number, value: unknown] | [index: number, value: null, checked: unknown])[];
+}
+
+/** What the cache knows of a file's current version. */
+export interface KnownFile {
+  /** Digest of the file's text (`textDigest`). */
+  digest: string;
+  documents: SourceDocument[];
 }
 
 const PARSED_FILE = "sources.json";
@@ -12,26 +22,36 @@ const PARSED_FILE = "sources.json";
 /**
  * The plain data of every document of source files that parsed without findings, keyed by the
  * digest of the file's text, and what schema/ made of each document that passed its schema without
- * findings: parsing and validating YAML is most of the work of reading a large, unchanged fleet.
- * Only data that JSON keeps exactly is cached (no infinities, NaN or negative zero).
+ * findings: reading, parsing and validating YAML is most of the work of loading a large, unchanged
+ * fleet. A file that keeps the signature it was read with is not even read again. Only data that
+ * JSON keeps exactly is cached (no infinities, NaN or negative zero).
  */
 export class ParseCache {
   private readonly used = new Map<string, Entry>();
   private changed = false;
 
-  constructor(private readonly entries: ReadonlyMap<string, Entry> = new Map()) {}
+  /** `writtenAt`: when the cache file was written, which limits the signatures it can vouch for. */
+  constructor(private readonly entries: ReadonlyMap<string, Entry> = new Map(), private readonly writtenAt = 0) {}
 
-  /** The documents of `file` when the cache has seen exactly this text. */
-  documents(file: string, text: string): SourceDocument[] | undefined {
+  /** What the cache knows of `file` when it still has the signature it was read with. */
+  unchanged(file: string, signature: Signature): KnownFile | undefined {
     const entry = this.entries.get(file);
-    if (entry === undefined || entry.digest !== textDigest(text)) return undefined;
-    this.used.set(file, entry);
-    return entry.documents.map(([index, value, checked]) => (checked === undefined ? { file, index, value } : { file, index, value: undefined, checked }));
+    if (entry?.signature === undefined || !unchangedSince(signature, entry.signature, this.writtenAt)) return undefined;
+    return this.use(file, entry);
   }
 
-  remember(file: string, text: string, documents: readonly SourceDocument[]): void {
+  /** The documents of `file` when the cache has seen text with this digest; `signature` is the one it was read with. */
+  documents(file: string, digest: string, signature?: Signature): SourceDocument[] | undefined {
+    const entry = this.entries.get(file);
+    if (entry === undefined || entry.digest !== digest) return undefined;
+    const resigned = signature !== undefined && !sameSignature(entry.signature, signature);
+    this.changed ||= resigned;
+    return this.use(file, resigned ? { ...entry, signature } : entry).documents;
+  }
+
+  remember(file: string, digest: string, documents: readonly SourceDocument[], signature?: Signature): void {
     if (!documents.every((d) => keptByJson(d.value))) return;
-    this.used.set(file, { digest: textDigest(text), documents: documents.map((d) => [d.index, d.value]) });
+    this.used.set(file, { digest, ...(signature && { signature }), documents: documents.map((d) => [d.index, d.value]) });
     this.changed = true;
   }
 
@@ -51,10 +71,21 @@ export class ParseCache {
     if (!this.changed && this.used.size === this.entries.size) return;
     writeCacheFile(root, PARSED_FILE, Object.fromEntries(this.used));
   }
+
+  private use(file: string, entry: Entry): KnownFile {
+    this.used.set(file, entry);
+    const documents = entry.documents.map(([index, value, checked]) => (checked === undefined ? { file, index, value } : { file, index, value: undefined, checked }));
+    return { digest: entry.digest, documents };
+  }
 }
 
 export function loadParseCache(root: string): ParseCache {
-  return new ParseCache(new Map(Object.entries(readCacheFile<Record<string, Entry>>(root, PARSED_FILE) ?? {})));
+  const writtenAt = cacheFileTime(root, PARSED_FILE);
+  return new ParseCache(new Map(Object.entries(readCacheFile<Record<string, Entry>>(root, PARSED_FILE) ?? {})), writtenAt);
+}
+
+function sameSignature(a: Signature | undefined, b: Signature): boolean {
+  return a !== undefined && a.every((value, k) => value === b[k]);
 }
 
 function keptByJson(value: unknown): boolean {

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { lstatSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Finding, Origin } from "../diagnostics.js";
@@ -7,7 +7,8 @@ import { RENDERED_DIR } from "../emit/tree.js";
 import { API_VERSION, dnsLabel } from "../schema/common.js";
 import { issuesToFindings } from "../schema/issues.js";
 import { compareText } from "../text-order.js";
-import { parseCached, type SourceFile } from "./load.js";
+import { signatureOf } from "../signature.js";
+import { cachedUnread, parseCached, type SourceFile } from "./load.js";
 import { ParseCache } from "./parse-cache.js";
 
 /** Name of the state file under rendered/: every hostPath directory handed to a claim. */
@@ -79,20 +80,21 @@ export interface LoadedPlacements {
 }
 
 /** Reads the placements of the last render; no file is a first render. */
-export async function loadPlacements(root: string, cache = new ParseCache()): Promise<LoadedPlacements> {
-  const text = await readFile(path.join(root, PLACEMENTS_FILE), "utf8").catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT") return undefined;
-    throw e;
-  });
-  return text === undefined ? { files: new Map(), placements: [], findings: [] } : readPlacements(text, cache);
+export function loadPlacements(root: string, cache = new ParseCache()): LoadedPlacements {
+  const absolute = path.join(root, PLACEMENTS_FILE);
+  const stats = lstatSync(absolute, { throwIfNoEntry: false });
+  if (stats === undefined) return { files: new Map(), placements: [], findings: [] };
+  const signature = stats.isFile() ? signatureOf(stats) : undefined;
+  const syntax: Finding[] = [];
+  const source = (signature && cachedUnread(absolute, PLACEMENTS_FILE, signature, cache)) ||
+    parseCached(PLACEMENTS_FILE, readFileSync(absolute, "utf8"), syntax, cache, signature);
+  return readPlacements(source, syntax, cache);
 }
 
 const RESTORE = `${PLACEMENTS_FILE} is written by clusterc render, never by hand: restore it from git (git checkout -- ${PLACEMENTS_FILE}) and render again`;
 
-/** Parses and validates the text of the state file. */
-function readPlacements(text: string, cache: ParseCache): LoadedPlacements {
-  const syntax: Finding[] = [];
-  const source = parseCached(PLACEMENTS_FILE, text, syntax, cache);
+/** Validates the parsed state file; `syntax` holds its YAML errors. */
+function readPlacements(source: SourceFile, syntax: Finding[], cache: ParseCache): LoadedPlacements {
   const files = new Map([[PLACEMENTS_FILE, source]]);
   const unreadable = (findings: Finding[]): LoadedPlacements => ({
     files,

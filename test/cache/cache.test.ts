@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { appendFile, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { CACHE_DIR } from "../../compiler/cache.js";
@@ -134,6 +134,86 @@ describe("the cluster cache", () => {
       assert.equal(code, 0, stderr);
     });
   }
+});
+
+describe("spec files the parse cache knows", () => {
+  const TAMPERED_VERSION = "v9.9.9";
+
+  /**
+   * A rendered fleet whose parse cache says alpha.yaml asks for TAMPERED_VERSION, under a digest
+   * no text has, and no cluster cache: a check shows that version exactly when it took alpha.yaml
+   * from the cache without reading it.
+   */
+  async function fleetWithTamperedAlphaSource() {
+    const project = await renderedFleet();
+    // a whole second, which a test can restore exactly (`utimes` does not keep every nanosecond)
+    const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 10_000);
+    await utimes(path.join(project.root, "clusters/alpha.yaml"), second, second);
+    assert.equal((await runCli(["render"], project.root)).code, 0);
+    const file = path.join(project.root, CACHE_DIR, "sources.json");
+    const { mtime } = await stat(file);
+    const cache = JSON.parse(await readFile(file, "utf8"));
+    tamperWithAlphaSource(cache);
+    await writeFile(file, JSON.stringify(cache));
+    await utimes(file, mtime, mtime);
+    await rm(cacheFile(project.root));
+    return project;
+  }
+
+  function tamperWithAlphaSource(cache: { data: Record<string, { digest: string; documents: [number, null, { spec: { version: string } }][] }> }) {
+    const entry = cache.data["clusters/alpha.yaml"]!;
+    entry.digest = "tampered";
+    entry.documents[0]![2].spec.version = TAMPERED_VERSION;
+  }
+
+  async function readsAlphaUnread(root: string): Promise<boolean> {
+    const { stdout } = await runCli(["check"], root);
+    return stdout.includes(TAMPERED_VERSION);
+  }
+
+  it("takes a file that keeps its size, times and inode from the cache without reading it", async () => {
+    const project = await fleetWithTamperedAlphaSource();
+    const unread = await readsAlphaUnread(project.root);
+    await project.cleanup();
+    assert.equal(unread, true);
+  });
+
+  it("reads a file replaced since, even by text of the same size under its old modification time", async () => {
+    // as `rsync -a` or `tar -x` of an older checkout would leave it
+    const project = await fleetWithTamperedAlphaSource();
+    const spec = path.join(project.root, "clusters/alpha.yaml");
+    const { mtime } = await stat(spec);
+    await edit(project.root, "clusters/alpha.yaml", (t) => t.replace("v7.5.1", "v7.5.2"));
+    await utimes(spec, mtime, mtime);
+    const { stdout } = await runCli(["check"], project.root);
+    await project.cleanup();
+    assert.doesNotMatch(stdout, new RegExp(TAMPERED_VERSION));
+    assert.match(stdout, /\+ +image: pingcap\/pd:v7\.5\.2/);
+  });
+
+  it("reads files as new as the cache file: they may have changed in the tick it was written", async () => {
+    const project = await fleetWithTamperedAlphaSource();
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path.join(project.root, CACHE_DIR, "sources.json"), old, old);
+    const unread = await readsAlphaUnread(project.root);
+    await project.cleanup();
+    assert.equal(unread, false);
+  });
+
+  it("reads a symbolic link every time: its own times say nothing of its target", async () => {
+    const project = await fleetWithTamperedAlphaSource();
+    await rename(path.join(project.root, "clusters/alpha.yaml"), path.join(project.root, "clusters/alpha.src"));
+    await symlink("alpha.src", path.join(project.root, "clusters/alpha.yaml"));
+    await runCli(["render"], project.root);
+    const file = path.join(project.root, CACHE_DIR, "sources.json");
+    const cache = JSON.parse(await readFile(file, "utf8"));
+    tamperWithAlphaSource(cache);
+    await writeFile(file, JSON.stringify(cache));
+    await rm(cacheFile(project.root));
+    const unread = await readsAlphaUnread(project.root);
+    await project.cleanup();
+    assert.equal(unread, false);
+  });
 });
 
 describe("findings with the caches of earlier runs", () => {

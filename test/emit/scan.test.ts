@@ -10,9 +10,15 @@ import { tempProject } from "../helpers.js";
 /** Enough files that recording them pays off. */
 const FILES = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`rendered/c${i % 5}/object-${i}.yaml`, `kind: ConfigMap # ${i}\n`]));
 
-/** A rendered/ tree scanned and recorded once, a clock tick or more after its files were written. */
+/**
+ * A rendered/ tree scanned and recorded once, a clock tick or more after its files were written.
+ * Their modification times are whole seconds, which a test can restore exactly (`utimes` takes
+ * seconds as a double, which does not keep every nanosecond).
+ */
 async function recordedTree() {
   const project = await tempProject(FILES);
+  const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 10_000);
+  await Promise.all(Object.keys(FILES).map((file) => utimes(path.join(project.root, file), second, second)));
   await sleep(50);
   const first = scanRendered(project.root);
   recordRendered(project.root, first);
