@@ -21,8 +21,16 @@ export const SYSTEM_PATHS = [
   "/var/lib/containerd", "/var/lib/docker", "/var/lib/kubelet", "/var/log", "/var/run",
 ];
 
+/** Pools repeat the same few paths on every node: each is judged once. */
+const judged = new Map<string, string | undefined>();
+
 /** Why a pool directory is unsafe, or undefined when it is fine. */
 export function unsafePathReason(directory: string): string | undefined {
+  if (!judged.has(directory)) judged.set(directory, judge(directory));
+  return judged.get(directory);
+}
+
+function judge(directory: string): string | undefined {
   if (!path.posix.isAbsolute(directory)) return "is not an absolute path";
   const normalised = path.posix.normalize(directory).replace(/(.)\/$/, "$1");
   if (normalised === "/") return "is the root directory";
@@ -207,10 +215,10 @@ function poolPathFindings(pool: HostPathPool): Finding[] {
   return pool.nodes.flatMap((node) => {
     const seen = new Set<string>();
     return node.directories.flatMap((directory) => {
-      const at = { ...directory.origin, path: [...directory.origin.path, "path"] };
+      const at = () => ({ ...directory.origin, path: [...directory.origin.path, "path"] });
       const reason = unsafePathReason(directory.path);
-      if (reason) return [error(at, ID, `${directory.path} ${reason}; use an absolute data directory such as /data/pv/disk1`)];
-      if (seen.has(directory.path)) return [error(at, ID, `${directory.path} is listed twice on node ${node.name}; a directory holds one volume, list it once`)];
+      if (reason) return [error(at(), ID, `${directory.path} ${reason}; use an absolute data directory such as /data/pv/disk1`)];
+      if (seen.has(directory.path)) return [error(at(), ID, `${directory.path} is listed twice on node ${node.name}; a directory holds one volume, list it once`)];
       seen.add(directory.path);
       return [];
     });
