@@ -13,12 +13,24 @@ import type { HostPathDemand } from "./rules/hostpath-layout.js";
  */
 export const CACHE_DIR = ".clusterc-cache";
 /** Bumped when the layout of any cache file changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 
-interface Envelope<T> {
+/** Which compiler build wrote a cache file. */
+interface Header {
   format: number;
   compiler: string;
+}
+
+interface Envelope<T> extends Header {
   data: T;
+}
+
+function header(): Header {
+  return { format: FORMAT, compiler: compilerVersion() };
+}
+
+function isCurrent(written: Header): boolean {
+  return written.format === FORMAT && written.compiler === compilerVersion();
 }
 
 /**
@@ -34,23 +46,101 @@ export function cacheFileTime(root: string, name: string): number {
 export function readCacheFile<T>(root: string, name: string): T | undefined {
   try {
     const envelope = JSON.parse(readFileSync(path.join(root, CACHE_DIR, name), "utf8")) as Envelope<T>;
-    return envelope.format === FORMAT && envelope.compiler === compilerVersion() ? envelope.data : undefined;
+    return isCurrent(envelope) ? envelope.data : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Replaces root/.clusterc-cache/NAME in one rename; a failure (a read-only checkout) only costs speed. */
 export function writeCacheFile(root: string, name: string, data: unknown): void {
+  replaceCacheFile(root, name, JSON.stringify({ ...header(), data }));
+}
+
+/** Replaces root/.clusterc-cache/NAME in one rename; a failure (a read-only checkout) only costs speed. */
+function replaceCacheFile(root: string, name: string, text: string): void {
   const dir = path.join(root, CACHE_DIR);
   try {
     mkdirSync(dir, { recursive: true });
     const temporary = path.join(dir, `${name}.${process.pid}`);
-    const envelope: Envelope<unknown> = { format: FORMAT, compiler: compilerVersion(), data };
-    writeFileSync(temporary, JSON.stringify(envelope));
+    writeFileSync(temporary, text);
     renameSync(temporary, path.join(dir, name));
   } catch {
     // rendering works the same without reuse
+  }
+}
+
+/** An entry as read, with its line, or as set by this run. */
+interface Stored<T> {
+  value: T;
+  line?: string;
+}
+
+/**
+ * A cache file of keyed entries: a line with the header, then one line per entry, its key and its
+ * value as JSON separated by a tab (JSON text never holds a raw tab). A thousand small documents
+ * parse faster than one object with a thousand keys, and a run writes the entries it keeps back as
+ * the lines they were read from, serialising only those it changed. Entries a run neither keeps nor
+ * sets are dropped.
+ */
+export class CacheEntries<T> {
+  private readonly next = new Map<string, Stored<T>>();
+
+  private constructor(private readonly name: string, private readonly last: ReadonlyMap<string, Stored<T>>) {}
+
+  /** No entries, as before a first run. */
+  static empty<T>(name: string): CacheEntries<T> {
+    return new CacheEntries(name, new Map());
+  }
+
+  /** The entries of root/.clusterc-cache/NAME; none when it is missing, unreadable or from another compiler build. */
+  static read<T>(root: string, name: string): CacheEntries<T> {
+    const last = new Map<string, Stored<T>>();
+    try {
+      const [first, ...lines] = readFileSync(path.join(root, CACHE_DIR, name), "utf8").split("\n");
+      if (isCurrent(JSON.parse(first!) as Header)) {
+        for (const line of lines) {
+          const tab = line.indexOf("\t");
+          last.set(JSON.parse(line.slice(0, tab)) as string, { value: JSON.parse(line.slice(tab + 1)) as T, line });
+        }
+      }
+    } catch {
+      last.clear(); // a file that cannot be read whole is no file
+    }
+    return new CacheEntries(name, last);
+  }
+
+  /** The entry the last run left. */
+  previous(key: string): T | undefined {
+    return this.last.get(key)?.value;
+  }
+
+  /** The entry this run passes on so far. */
+  current(key: string): T | undefined {
+    return this.next.get(key)?.value;
+  }
+
+  /** Passes the last run's entry on as it was. */
+  keep(key: string): void {
+    const stored = this.last.get(key);
+    if (stored) this.next.set(key, stored);
+  }
+
+  /** Passes a new entry on. */
+  set(key: string, value: T): void {
+    this.next.set(key, { value });
+  }
+
+  /** Whether this run passes anything on. */
+  get isEmpty(): boolean {
+    return this.next.size === 0;
+  }
+
+  /** Writes the entries kept and set, unless they are exactly the ones read. */
+  write(root: string): void {
+    const same = this.next.size === this.last.size && [...this.next.values()].every((stored) => stored.line !== undefined);
+    if (same) return;
+    const lines = [...this.next].map(([key, stored]) => stored.line ?? `${JSON.stringify(key)}\t${JSON.stringify(stored.value)}`);
+    replaceCacheFile(root, this.name, [JSON.stringify(header()), ...lines].join("\n"));
   }
 }
 
@@ -81,7 +171,7 @@ interface Entry {
   output?: CachedOutput;
 }
 
-const CLUSTERS_FILE = "clusters.json";
+const CLUSTERS_FILE = "clusters.entries";
 
 /**
  * The cache's name for the Argo CD and Flux objects. The hostPath state file goes under its own file
@@ -97,37 +187,35 @@ export const DELIVERY = "";
  * digests of everything the cached value depends on. Entries not asked for in a run are dropped.
  */
 export class ClusterCache {
-  private readonly used = new Map<string, Entry>();
-  private changed = false;
-
   constructor(
-    private readonly entries: ReadonlyMap<string, Entry> = new Map(),
+    private readonly entries = CacheEntries.empty<Entry>(CLUSTERS_FILE),
     private readonly onDisk?: ReadonlyMap<string, string>,
   ) {}
 
   /** The cluster's hostPath demands for `input`, cached or computed. */
   demandsFor(cluster: string, input: string, compute: () => HostPathDemand[]): HostPathDemand[] {
-    const cached = this.entries.get(cluster);
-    const demands = cached?.input === input && cached.demands ? cached.demands : compute();
-    this.remember(cluster, { input, demands }, demands !== cached?.demands);
+    const cached = this.entries.previous(cluster);
+    if (cached?.input === input && cached.demands) {
+      this.entries.keep(cluster);
+      return cached.demands;
+    }
+    const demands = compute();
+    this.entries.set(cluster, { input, demands });
     return demands;
   }
 
   /** The cached output of `cluster` for `key`, or what `compute` makes (and remembers). */
   async outputFor(cluster: string, key: string, compute: () => Promise<ClusterOutput>): Promise<ClusterOutput> {
-    const cached = this.entries.get(cluster)?.output;
+    const cached = this.entries.previous(cluster)?.output;
+    const current = this.entries.current(cluster);
     if (cached?.key === key && this.isOnDisk(cached.files)) {
-      this.remember(cluster, { output: cached }, false);
+      if (current === undefined) this.entries.keep(cluster);
+      else if (current.output !== cached) this.entries.set(cluster, { ...current, output: cached });
       return { files: cached.files, findings: cached.findings };
     }
     const output = await compute();
-    this.remember(cluster, { output: { key, files: output.files, findings: output.findings } }, true);
+    this.entries.set(cluster, { ...current, output: { key, files: output.files, findings: output.findings } });
     return output;
-  }
-
-  private remember(cluster: string, part: Entry, changed: boolean): void {
-    this.used.set(cluster, { ...this.used.get(cluster), ...part });
-    this.changed ||= changed;
   }
 
   private isOnDisk(files: readonly FileDigest[]): boolean {
@@ -139,8 +227,7 @@ export class ClusterCache {
    * stopped at an error in the specs) learned nothing and keeps the cache as it was.
    */
   save(root: string): void {
-    if (this.used.size === 0 || (!this.changed && this.used.size === this.entries.size)) return;
-    writeCacheFile(root, CLUSTERS_FILE, Object.fromEntries(this.used));
+    if (!this.entries.isEmpty) this.entries.write(root);
   }
 }
 
@@ -149,8 +236,7 @@ export class ClusterCache {
  * rendered/), an output is reused only while rendered/ still holds its files unchanged.
  */
 export function loadClusterCache(root: string, onDisk?: ReadonlyMap<string, string>): ClusterCache {
-  const entries = readCacheFile<Record<string, Entry>>(root, CLUSTERS_FILE);
-  return new ClusterCache(new Map(Object.entries(entries ?? {})), onDisk);
+  return new ClusterCache(CacheEntries.read<Entry>(root, CLUSTERS_FILE), onDisk);
 }
 
 /** A digest of the given inputs, in order. */

@@ -1,4 +1,4 @@
-import { cacheFileTime, readCacheFile, writeCacheFile } from "../cache.js";
+import { CacheEntries, cacheFileTime } from "../cache.js";
 import { unchangedSince, type Signature } from "../signature.js";
 import type { SourceDocument } from "./load.js";
 
@@ -17,7 +17,7 @@ export interface KnownFile {
   documents: SourceDocument[];
 }
 
-const PARSED_FILE = "sources.json";
+const PARSED_FILE = "sources.entries";
 
 /**
  * The plain data of every document of source files that parsed without findings, keyed by the
@@ -27,61 +27,56 @@ const PARSED_FILE = "sources.json";
  * JSON keeps exactly is cached (no infinities, NaN or negative zero).
  */
 export class ParseCache {
-  private readonly used = new Map<string, Entry>();
-  private changed = false;
-
   /** `writtenAt`: when the cache file was written, which limits the signatures it can vouch for. */
-  constructor(private readonly entries: ReadonlyMap<string, Entry> = new Map(), private readonly writtenAt = 0) {}
+  constructor(private readonly entries = CacheEntries.empty<Entry>(PARSED_FILE), private readonly writtenAt = 0) {}
 
   /** What the cache knows of `file` when it still has the signature it was read with. */
   unchanged(file: string, signature: Signature): KnownFile | undefined {
-    const entry = this.entries.get(file);
+    const entry = this.entries.previous(file);
     if (entry?.signature === undefined || !unchangedSince(signature, entry.signature, this.writtenAt)) return undefined;
-    return this.use(file, entry);
+    this.entries.keep(file);
+    return known(file, entry);
   }
 
   /** The documents of `file` when the cache has seen text with this digest; `signature` is the one it was read with. */
   documents(file: string, digest: string, signature?: Signature): SourceDocument[] | undefined {
-    const entry = this.entries.get(file);
+    const entry = this.entries.previous(file);
     if (entry === undefined || entry.digest !== digest) return undefined;
-    const resigned = signature !== undefined && !sameSignature(entry.signature, signature);
-    this.changed ||= resigned;
-    return this.use(file, resigned ? { ...entry, signature } : entry).documents;
+    if (signature !== undefined && !sameSignature(entry.signature, signature)) this.entries.set(file, { ...entry, signature });
+    else this.entries.keep(file);
+    return known(file, entry).documents;
   }
 
   remember(file: string, digest: string, documents: readonly SourceDocument[], signature?: Signature): void {
     if (!documents.every((d) => keptByJson(d.value))) return;
-    this.used.set(file, { digest, ...(signature && { signature }), documents: documents.map((d) => [d.index, d.value]) });
-    this.changed = true;
+    this.entries.set(file, { digest, ...(signature && { signature }), documents: documents.map((d) => [d.index, d.value]) });
   }
 
   /** Records what schema/ made of documents that passed without findings, for files cached by `remember`. */
   rememberChecked(documents: readonly { source: SourceDocument; document: unknown }[]): void {
     for (const { source, document } of documents) {
-      const entry = this.used.get(source.file);
+      const entry = this.entries.current(source.file);
       const position = entry?.documents.findIndex(([index]) => index === source.index) ?? -1;
       if (entry === undefined || position < 0 || entry.documents[position]![2] !== undefined || !keptByJson(document)) continue;
-      entry.documents[position] = [source.index, null, document];
-      this.changed = true;
+      const checked = entry.documents.map((d, i): Entry["documents"][number] => (i === position ? [source.index, null, document] : d));
+      this.entries.set(source.file, { ...entry, documents: checked });
     }
   }
 
   /** Writes the entries of the files read in this run, when they differ from what was loaded. */
   save(root: string): void {
-    if (!this.changed && this.used.size === this.entries.size) return;
-    writeCacheFile(root, PARSED_FILE, Object.fromEntries(this.used));
-  }
-
-  private use(file: string, entry: Entry): KnownFile {
-    this.used.set(file, entry);
-    const documents = entry.documents.map(([index, value, checked]) => (checked === undefined ? { file, index, value } : { file, index, value: undefined, checked }));
-    return { digest: entry.digest, documents };
+    this.entries.write(root);
   }
 }
 
 export function loadParseCache(root: string): ParseCache {
   const writtenAt = cacheFileTime(root, PARSED_FILE);
-  return new ParseCache(new Map(Object.entries(readCacheFile<Record<string, Entry>>(root, PARSED_FILE) ?? {})), writtenAt);
+  return new ParseCache(CacheEntries.read<Entry>(root, PARSED_FILE), writtenAt);
+}
+
+function known(file: string, entry: Entry): KnownFile {
+  const documents = entry.documents.map(([index, value, checked]) => (checked === undefined ? { file, index, value } : { file, index, value: undefined, checked }));
+  return { digest: entry.digest, documents };
 }
 
 function sameSignature(a: Signature | undefined, b: Signature): boolean {

@@ -9,7 +9,25 @@ import { gitOpsDoc, REPO_URL } from "../gitops/fixtures.js";
 import { MINIMAL_TIDB_SPEC, REPO_ROOT, runCli, tempProject, THREE_NODE_POOL, tidbSpec } from "../helpers.js";
 
 const MARK = "tampered-cache-entry";
-const cacheFile = (root: string) => path.join(root, CACHE_DIR, "clusters.json");
+const cacheFile = (root: string) => path.join(root, CACHE_DIR, "clusters.entries");
+
+/**
+ * Changes the entry under `key` of an entries file of the cache (one `JSON(key)<tab>JSON(entry)`
+ * line each), keeping the file's modification time.
+ */
+async function editCacheEntry<T>(root: string, name: string, key: string, change: (entry: T) => void) {
+  const file = path.join(root, CACHE_DIR, name);
+  const { mtime } = await stat(file);
+  const lines = (await readFile(file, "utf8")).split("\n").map((line) => {
+    const tab = line.indexOf("\t");
+    if (tab < 0 || JSON.parse(line.slice(0, tab)) !== key) return line;
+    const entry = JSON.parse(line.slice(tab + 1)) as T;
+    change(entry);
+    return `${JSON.stringify(key)}\t${JSON.stringify(entry)}`;
+  });
+  await writeFile(file, lines.join("\n"));
+  await utimes(file, mtime, mtime);
+}
 /** Both of beta's components on the pool: new placements come in allocation order, the state file's in directory order. */
 const BETA_ON_POOL = tidbSpec("beta", MINIMAL_TIDB_SPEC.replace(/size: (\d+Gi) \}/g, "size: $1, hostPath: { pool: dc1 } }"));
 const BASE_POLICY = "apiVersion: clusterc/v1\nkind: Policy\nmetadata: { name: base }\nspec: { rules: { antiAffinity: required } }\n";
@@ -29,9 +47,9 @@ async function renderedFleet() {
 
 /** Plants a warning in beta's cached findings: it shows exactly when beta's output is reused. */
 async function tamperWithBeta(root: string) {
-  const cache = JSON.parse(await readFile(cacheFile(root), "utf8"));
-  cache.data.beta.output.findings.push({ origin: { file: "clusters/beta.yaml", doc: 0, path: [] }, severity: "warning", ruleId: "images", message: MARK });
-  await writeFile(cacheFile(root), JSON.stringify(cache));
+  await editCacheEntry<{ output: { findings: unknown[] } }>(root, "clusters.entries", "beta", (entry) => {
+    entry.output.findings.push({ origin: { file: "clusters/beta.yaml", doc: 0, path: [] }, severity: "warning", ruleId: "images", message: MARK });
+  });
 }
 
 async function fleetWithTamperedBeta() {
@@ -124,7 +142,7 @@ describe("the cluster cache", () => {
     assert.deepEqual(reuses, { "same build": true, "after a rebuild": false, "same build again": true, "after a dependency change": false });
   });
 
-  for (const file of ["clusters.json", "sources.json", "rendered.json"]) {
+  for (const file of ["clusters.entries", "sources.entries", "rendered.json"]) {
     it(`ignores a ${file} it cannot read`, async () => {
       const project = await renderedFleet();
       await mkdir(path.join(project.root, CACHE_DIR), { recursive: true });
@@ -150,20 +168,16 @@ describe("spec files the parse cache knows", () => {
     const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 10_000);
     await utimes(path.join(project.root, "clusters/alpha.yaml"), second, second);
     assert.equal((await runCli(["render"], project.root)).code, 0);
-    const file = path.join(project.root, CACHE_DIR, "sources.json");
-    const { mtime } = await stat(file);
-    const cache = JSON.parse(await readFile(file, "utf8"));
-    tamperWithAlphaSource(cache);
-    await writeFile(file, JSON.stringify(cache));
-    await utimes(file, mtime, mtime);
-    await rm(cacheFile(project.root));
+    await tamperWithAlphaSource(project.root);
     return project;
   }
 
-  function tamperWithAlphaSource(cache: { data: Record<string, { digest: string; documents: [number, null, { spec: { version: string } }][] }> }) {
-    const entry = cache.data["clusters/alpha.yaml"]!;
-    entry.digest = "tampered";
-    entry.documents[0]![2].spec.version = TAMPERED_VERSION;
+  async function tamperWithAlphaSource(root: string) {
+    await editCacheEntry<{ digest: string; documents: [number, null, { spec: { version: string } }][] }>(root, "sources.entries", "clusters/alpha.yaml", (entry) => {
+      entry.digest = "tampered";
+      entry.documents[0]![2].spec.version = TAMPERED_VERSION;
+    });
+    await rm(cacheFile(root));
   }
 
   async function readsAlphaUnread(root: string): Promise<boolean> {
@@ -194,7 +208,7 @@ describe("spec files the parse cache knows", () => {
   it("reads files as new as the cache file: they may have changed in the tick it was written", async () => {
     const project = await fleetWithTamperedAlphaSource();
     const old = new Date(Date.now() - 60_000);
-    await utimes(path.join(project.root, CACHE_DIR, "sources.json"), old, old);
+    await utimes(path.join(project.root, CACHE_DIR, "sources.entries"), old, old);
     const unread = await readsAlphaUnread(project.root);
     await project.cleanup();
     assert.equal(unread, false);
@@ -205,11 +219,7 @@ describe("spec files the parse cache knows", () => {
     await rename(path.join(project.root, "clusters/alpha.yaml"), path.join(project.root, "clusters/alpha.src"));
     await symlink("alpha.src", path.join(project.root, "clusters/alpha.yaml"));
     await runCli(["render"], project.root);
-    const file = path.join(project.root, CACHE_DIR, "sources.json");
-    const cache = JSON.parse(await readFile(file, "utf8"));
-    tamperWithAlphaSource(cache);
-    await writeFile(file, JSON.stringify(cache));
-    await rm(cacheFile(project.root));
+    await tamperWithAlphaSource(project.root);
     const unread = await readsAlphaUnread(project.root);
     await project.cleanup();
     assert.equal(unread, false);
