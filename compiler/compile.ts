@@ -6,7 +6,7 @@ import type { ClusterBuild, Engine } from "./engines/types.js";
 import { layoutCluster } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
 import type { DirectoryRef } from "./fleet/hostpath.js";
-import { deliveryFolders, layoutDelivery, type DeliveryFolder } from "./gitops/delivery.js";
+import { deliveredCluster, deliveryFolders, layoutDelivery, type DeliveryFolder } from "./gitops/delivery.js";
 import { hostPathDemands, placementsOf, planHostPaths } from "./rules/hostpath-layout.js";
 import { RULES } from "./rules/index.js";
 import type { RuleContext } from "./rules/types.js";
@@ -98,9 +98,11 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today));
   if (findings.some((f) => f.severity === "error")) return finish(findings, [], fleet);
 
-  // Keyed by the objects themselves, not by the clusters' inputs: most edits to a spec leave them as they are.
-  const delivery = fleet.gitops ? deliveryFolders(fleet.gitops, fleet.clusters) : [];
-  const deliveryOutput = await cache.outputFor(DELIVERY, digest([JSON.stringify(delivery)]), () => compileDelivery(delivery));
+  // Keyed by what the objects are made of, not by the clusters' inputs: most edits to a spec leave them as they are.
+  const { gitops } = fleet;
+  const delivered = fleet.clusters.map(deliveredCluster);
+  const deliveryKey = digest([JSON.stringify(gitops ?? null), JSON.stringify(delivered)]);
+  const deliveryOutput = await cache.outputFor(DELIVERY, deliveryKey, () => compileDelivery(gitops ? deliveryFolders(gitops, delivered) : []));
   findings.push(...deliveryOutput.findings);
   const state = recordedPlacements(hostPaths.placements);
   const stateOutput = await cache.outputFor(PLACEMENTS_NAME, digest([JSON.stringify(state)]), async () => fileOutput(layoutPlacements(state), []));

@@ -2,7 +2,7 @@ import type { IApplication } from "@kubernetes-models/argo-cd/argoproj.io/v1alph
 import type { IApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
 import { MANAGED_BY } from "../engines/shared/metadata.js";
 import type { KubeObject } from "../engines/types.js";
-import type { Cluster } from "../fleet/fleet.js";
+import type { DeliveredCluster } from "./delivery.js";
 import type { GitOpsSpec } from "../schema/gitops.js";
 import { appNameOf, deliveryLabels, GITOPS_COMPONENT, repoPath } from "./metadata.js";
 
@@ -53,13 +53,13 @@ const GENERATED: AppParams = {
  * Argo CD's objects for the fleet: one Application per cluster, or one ApplicationSet named `name`
  * that generates the same Applications.
  */
-export function argoCdObjects(name: string, source: ArgoCdSource, argocd: ArgoCdSpec, clusters: readonly Cluster[]): KubeObject[] {
+export function argoCdObjects(name: string, source: ArgoCdSource, argocd: ArgoCdSpec, clusters: readonly DeliveredCluster[]): KubeObject[] {
   return argocd.mode === "applicationset"
     ? [applicationSet(name, source, argocd, clusters)]
     : clusters.map((cluster) => application(source, argocd, cluster));
 }
 
-function application(source: ArgoCdSource, argocd: ArgoCdSpec, cluster: Cluster): IApplication & KubeObject {
+function application(source: ArgoCdSource, argocd: ArgoCdSpec, cluster: DeliveredCluster): IApplication & KubeObject {
   const { metadata, spec } = template(source, argocd, {
     name: cluster.name,
     namespace: cluster.namespace,
@@ -74,7 +74,7 @@ function application(source: ArgoCdSource, argocd: ArgoCdSpec, cluster: Cluster)
  * rendered/flux never match) and carrying what the folder's path cannot tell: the namespace and the
  * app name. Deleting the ApplicationSet itself keeps the clusters running (preserveResourcesOnDeletion).
  */
-function applicationSet(name: string, source: ArgoCdSource, argocd: ArgoCdSpec, clusters: readonly Cluster[]): IApplicationSet & KubeObject {
+function applicationSet(name: string, source: ArgoCdSource, argocd: ArgoCdSpec, clusters: readonly DeliveredCluster[]): IApplicationSet & KubeObject {
   return {
     apiVersion: API_VERSION,
     kind: "ApplicationSet",

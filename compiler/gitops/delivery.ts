@@ -5,6 +5,16 @@ import type { Cluster, GitOpsTarget, RESERVED_OUTPUT_DIRS } from "../fleet/fleet
 import { argoCdObjects } from "./argocd.js";
 import { fluxObjects } from "./flux.js";
 
+/**
+ * What the delivery objects are made of, besides the GitOps document: the cache keys them on
+ * exactly this, so they are built and validated again only when one of these fields changes.
+ */
+export type DeliveredCluster = Pick<Cluster, "kind" | "name" | "namespace" | "outputDir">;
+
+export function deliveredCluster({ kind, name, namespace, outputDir }: Cluster): DeliveredCluster {
+  return { kind, name, namespace, outputDir };
+}
+
 /** One folder of rendered/ that a GitOps tool reads, e.g. rendered/argocd/. */
 export interface DeliveryFolder {
   dir: (typeof RESERVED_OUTPUT_DIRS)[number];
@@ -12,7 +22,7 @@ export interface DeliveryFolder {
 }
 
 /** The Argo CD and Flux objects that deliver every cluster of the fleet, for the tools the GitOps document names. */
-export function deliveryFolders(target: GitOpsTarget, clusters: readonly Cluster[]): DeliveryFolder[] {
+export function deliveryFolders(target: GitOpsTarget, clusters: readonly DeliveredCluster[]): DeliveryFolder[] {
   const { repoURL, revision, argocd, flux } = target.spec;
   const at = (field: string): Origin => ({ ...target.origin, path: ["spec", field] });
   const folders: DeliveryFolder[] = [];

@@ -1,6 +1,6 @@
 import type { IKustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
 import type { KubeObject } from "../engines/types.js";
-import type { Cluster } from "../fleet/fleet.js";
+import type { DeliveredCluster } from "./delivery.js";
 import type { GitOpsSpec } from "../schema/gitops.js";
 import { deliveryLabels, repoPath } from "./metadata.js";
 
@@ -11,7 +11,7 @@ type FluxSpec = NonNullable<GitOpsSpec["flux"]>;
  * except objects marked `kustomize.toolkit.fluxcd.io/prune: disabled` (volumes and claims); `wait`
  * reports the cluster ready only once its workloads are.
  */
-export function fluxObjects(flux: FluxSpec, clusters: readonly Cluster[]): KubeObject[] {
+export function fluxObjects(flux: FluxSpec, clusters: readonly DeliveredCluster[]): KubeObject[] {
   return clusters.map((cluster): IKustomization & KubeObject => ({
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
     kind: "Kustomization",

@@ -1,23 +1,23 @@
 import { ENGINES } from "../engines/index.js";
 import { standardLabels } from "../engines/shared/metadata.js";
 import type { Engine } from "../engines/types.js";
-import type { Cluster } from "../fleet/fleet.js";
+import type { DeliveredCluster } from "./delivery.js";
 import { RENDERED_DIR } from "../emit/tree.js";
 
 /** The app.kubernetes.io/component of the objects that hand a cluster to Argo CD or Flux. */
 export const GITOPS_COMPONENT = "gitops";
 
 /** The app.kubernetes.io/name of a cluster's objects: its engine's app name, e.g. "tidb". */
-export function appNameOf(cluster: Cluster): string {
+export function appNameOf(cluster: DeliveredCluster): string {
   return (ENGINES[cluster.kind] as Engine).appName;
 }
 
 /** The four standard labels of the Application or Kustomization that delivers `cluster`. */
-export function deliveryLabels(cluster: Cluster): Record<string, string> {
+export function deliveryLabels(cluster: DeliveredCluster): Record<string, string> {
   return standardLabels({ cluster, appName: appNameOf(cluster), component: GITOPS_COMPONENT });
 }
 
 /** The cluster's folder as a path from the repository root, e.g. "rendered/prod/orders". */
-export function repoPath(cluster: Cluster): string {
+export function repoPath(cluster: DeliveredCluster): string {
   return `${RENDERED_DIR}/${cluster.outputDir}`;
 }

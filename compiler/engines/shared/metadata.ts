@@ -6,7 +6,7 @@ export const SYNC_WAVE = "argocd.argoproj.io/sync-wave";
 
 /** Names one component of one cluster; every object of that component is labelled from it. */
 export interface ComponentRef {
-  cluster: Cluster;
+  cluster: Pick<Cluster, "name" | "namespace">;
   appName: string;
   component: string;
 }
