@@ -105,7 +105,7 @@ async function release(args: readonly string[], io: Io): Promise<number> {
  */
 async function writeRendered(root: string, options: CompileOptions, only: readonly string[], io: Io): Promise<number> {
   return withLock(root, async () => {
-    const recovered = await finishInterruptedRender(root);
+    const recovered = finishInterruptedRender(root);
     if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
     const onDisk = scanRendered(root);
     const result = await compileCached(root, options, onDisk);
@@ -120,7 +120,7 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
       io.err(`${RENDERED_DIR}/ is up to date (${onDisk.digests.size} files)\n`);
       return EXIT_OK;
     }
-    await applyChange(root, change);
+    applyChange(root, change);
     recordRendered(root, onDisk, change, result.digests);
     const added = [...change.write.keys()].filter((file) => !onDisk.digests.has(file)).length;
     const files = onDisk.digests.size + added - change.remove.length;
@@ -160,7 +160,7 @@ function selectOnly(change: TreeChange, result: CompileResult, only: readonly st
 async function check(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, ROOT_OPTION);
   const root = path.resolve(io.cwd, values.root ?? ".");
-  if (await hasInterruptedRender(root)) {
+  if (hasInterruptedRender(root)) {
     io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`npx clusterc render\` to finish it\n`);
     return EXIT_FINDINGS;
   }

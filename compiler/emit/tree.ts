@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
-import { open, readFile, readdir, rm, unlink } from "node:fs/promises";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 
 export const RENDERED_DIR = "rendered";
@@ -39,9 +38,9 @@ interface Journal {
  * killed before it leaves rendered/ as it was (the next run discards the journal); one killed after
  * it is finished by the next run (`finishInterruptedRender`), since every step can be replayed.
  */
-export async function applyChange(root: string, change: TreeChange): Promise<void> {
+export function applyChange(root: string, change: TreeChange): void {
   const journal = path.join(root, JOURNAL_DIR);
-  await rm(journal, { recursive: true, force: true });
+  rmSync(journal, { recursive: true, force: true });
   mkdirSync(path.join(journal, "files"), { recursive: true });
   const plan: Journal = { write: [], remove: [...change.remove] };
   let staged = 0;
@@ -52,33 +51,31 @@ export async function applyChange(root: string, change: TreeChange): Promise<voi
   }
   writeFileSync(path.join(journal, "plan.json.tmp"), JSON.stringify(plan));
   renameSync(path.join(journal, "plan.json.tmp"), path.join(journal, "plan.json"));
-  await replay(root, plan);
+  replay(root, plan);
 }
 
 /**
  * Completes or discards what a killed render left behind. Returns what it did, for the user;
  * undefined when there was nothing to do.
  */
-export async function finishInterruptedRender(root: string): Promise<"finished" | "discarded" | undefined> {
+export function finishInterruptedRender(root: string): "finished" | "discarded" | undefined {
   const journal = path.join(root, JOURNAL_DIR);
-  const planText = await readFile(path.join(journal, "plan.json"), "utf8").catch(() => undefined);
-  if (planText !== undefined) {
-    await replay(root, JSON.parse(planText) as Journal);
+  if (hasInterruptedRender(root)) {
+    replay(root, JSON.parse(readFileSync(path.join(journal, "plan.json"), "utf8")) as Journal);
     return "finished";
   }
-  const exists = await readdir(journal).then(() => true, () => false);
-  if (!exists) return undefined;
-  await rm(journal, { recursive: true, force: true });
+  if (!existsSync(journal)) return undefined;
+  rmSync(journal, { recursive: true, force: true });
   return "discarded";
 }
 
 /** Whether a killed render left a committed journal that only a render may finish. */
-export async function hasInterruptedRender(root: string): Promise<boolean> {
-  return readFile(path.join(root, JOURNAL_DIR, "plan.json")).then(() => true, () => false);
+export function hasInterruptedRender(root: string): boolean {
+  return existsSync(path.join(root, JOURNAL_DIR, "plan.json"));
 }
 
 /** Moves the staged files into place and removes the others; each step can run twice without harm. */
-async function replay(root: string, plan: Journal): Promise<void> {
+function replay(root: string, plan: Journal): void {
   const journal = path.join(root, JOURNAL_DIR);
   const target = path.join(root, RENDERED_DIR);
   const made = new Set<string>();
@@ -92,7 +89,7 @@ async function replay(root: string, plan: Journal): Promise<void> {
     ignoringMissing(() => unlinkSync(path.join(target, file)));
     removeEmptyParents(target, path.dirname(file));
   }
-  await rm(journal, { recursive: true, force: true });
+  rmSync(journal, { recursive: true, force: true });
 }
 
 function removeEmptyParents(target: string, dir: string): void {
@@ -113,10 +110,6 @@ function ignoringMissing(step: () => void): void {
   }
 }
 
-function ignoreMissing(e: NodeJS.ErrnoException): void {
-  if (e.code !== "ENOENT") throw e;
-}
-
 /** Thrown when another render holds the lock. */
 export class LockedError extends Error {}
 
@@ -126,22 +119,34 @@ export class LockedError extends Error {}
  */
 export async function withLock<T>(root: string, work: () => Promise<T>): Promise<T> {
   const lock = path.join(root, LOCK_FILE);
+  // synchronous calls: taking the lock is on the path of every render, and each awaited call costs milliseconds
   for (let attempt = 0; ; attempt++) {
-    const handle = await open(lock, "wx").catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code !== "EEXIST" || attempt > 0) throw lockedError(lock, e);
-      const holder = Number((await readFile(lock, "utf8").catch(() => "")).trim());
-      if (isRunning(holder)) throw lockedError(lock, e, holder);
-      await unlink(lock).catch(ignoreMissing);
-      return undefined;
-    });
-    if (!handle) continue;
-    await handle.writeFile(String(process.pid));
-    await handle.close();
+    let handle: number;
+    try {
+      handle = openSync(lock, "wx");
+    } catch (e) {
+      const error = e as NodeJS.ErrnoException;
+      if (error.code !== "EEXIST" || attempt > 0) throw lockedError(lock, error);
+      const holder = Number(readOrEmpty(lock).trim());
+      if (isRunning(holder)) throw lockedError(lock, error, holder);
+      ignoringMissing(() => unlinkSync(lock));
+      continue;
+    }
+    writeSync(handle, String(process.pid));
+    closeSync(handle);
     try {
       return await work();
     } finally {
-      await unlink(lock).catch(ignoreMissing);
+      ignoringMissing(() => unlinkSync(lock));
     }
+  }
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
   }
 }
 

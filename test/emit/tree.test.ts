@@ -24,7 +24,7 @@ describe("writing rendered/", () => {
     const project = await projectWith(OLD);
     const rendered = path.join(project.root, "rendered");
     const keptBefore = await stat(path.join(rendered, "a/keep.yaml"));
-    await applyChange(project.root, treeChange(digestsOf(NEW), NEW, digestsOf(readTree(rendered))));
+    applyChange(project.root, treeChange(digestsOf(NEW), NEW, digestsOf(readTree(rendered))));
     const keptAfter = await stat(path.join(rendered, "a/keep.yaml"));
     const tree = await readTree(rendered);
     const dirs = await readdir(rendered);
@@ -43,7 +43,7 @@ describe("writing rendered/", () => {
     await mkdir(path.join(project.root, JOURNAL_DIR, "files"), { recursive: true });
     await writeFile(path.join(project.root, JOURNAL_DIR, "files", "0"), "half");
     // WHEN the next run looks for interrupted work
-    const outcome = await finishInterruptedRender(project.root);
+    const outcome = finishInterruptedRender(project.root);
     const tree = await readTree(path.join(project.root, "rendered"));
     const leftovers = await readdir(project.root);
     await project.cleanup();
@@ -57,7 +57,7 @@ describe("writing rendered/", () => {
     // Simulate a kill after each possible number of applied steps by replaying a committed journal twice
     const project = await projectWith(OLD);
     const change = treeChange(digestsOf(NEW), NEW, digestsOf(OLD));
-    await applyChange(project.root, change);
+    applyChange(project.root, change);
     const done = await readTree(path.join(project.root, "rendered"));
     await project.cleanup();
     for (let applied = 0; applied <= change.write.size + change.remove.length; applied++) {
@@ -74,7 +74,7 @@ describe("writing rendered/", () => {
         await rename(path.join(journal, "files", name), path.join(p.root, "rendered", file));
       }
       for (const file of change.remove.slice(0, Math.max(0, applied - writes.length))) await unlink(path.join(p.root, "rendered", file));
-      const outcome = await finishInterruptedRender(p.root);
+      const outcome = finishInterruptedRender(p.root);
       const tree = await readTree(path.join(p.root, "rendered"));
       await p.cleanup();
       assert.equal(outcome, "finished");
