@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
@@ -56,6 +56,22 @@ describe("the record of rendered/", () => {
     const scan = scanRendered(project.root);
     await project.cleanup();
     assert.equal(scan.read, 150);
+  });
+
+  it("vouches for the files a render wrote, once it recorded them", async () => {
+    // GIVEN a render that wrote 100 files into a new folder, which sorts before every other
+    const { project } = await recordedTree();
+    const scanned = scanRendered(project.root);
+    const write = new Map(Array.from({ length: 100 }, (_, i) => [`a-new/object-${i}.yaml`, `kind: Secret # ${i}\n`]));
+    await mkdir(path.join(project.root, "rendered/a-new"));
+    for (const [file, text] of write) await writeFile(path.join(project.root, "rendered", file), text);
+    await sleep(50);
+    recordRendered(project.root, scanned, { write, remove: [] }, new Map([...write].map(([file, text]) => [file, textDigest(text)])));
+    // WHEN the next run scans the tree THEN it reads none of them, nor any other file
+    const next = scanRendered(project.root);
+    await project.cleanup();
+    assert.equal(next.digests.size, 250);
+    assert.equal(next.read, 0);
   });
 
   it("lists files added since and forgets files removed since", async () => {
