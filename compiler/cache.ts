@@ -52,6 +52,7 @@ export function readCacheFile<T>(root: string, name: string): T | undefined {
   }
 }
 
+/** Replaces root/.clusterc-cache/NAME with `data`, as written by this compiler build. */
 export function writeCacheFile(root: string, name: string, data: unknown): void {
   replaceCacheFile(root, name, JSON.stringify({ ...header(), data }));
 }
@@ -77,10 +78,9 @@ interface Stored<T> {
 
 /**
  * A cache file of keyed entries: a line with the header, then one line per entry, its key and its
- * value as JSON separated by a tab (JSON text never holds a raw tab). A thousand small documents
- * parse faster than one object with a thousand keys, and a run writes the entries it keeps back as
- * the lines they were read from, serialising only those it changed. Entries a run neither keeps nor
- * sets are dropped.
+ * value as JSON separated by a tab (JSON text never holds a raw tab). A run writes the entries it
+ * keeps back as the lines they were read from, serialising only those it changed. Entries a run
+ * neither keeps nor sets are dropped.
  */
 export class CacheEntries<T> {
   private readonly next = new Map<string, Stored<T>>();

@@ -16,5 +16,10 @@ export function signatureOf(stats: Stats): Signature {
  * change the signature.
  */
 export function unchangedSince(current: Signature, recorded: readonly number[], recordedAt: number, at = 0): boolean {
-  return current[1] < recordedAt && current.every((value, k) => value === recorded[at + k]);
+  return current[1] < recordedAt && sameSignature(current, recorded, at);
+}
+
+/** Whether `current` is the signature at `recorded[at..]`. */
+export function sameSignature(current: Signature, recorded: readonly number[], at = 0): boolean {
+  return current.every((value, k) => value === recorded[at + k]);
 }

@@ -1,5 +1,5 @@
 import { CacheEntries, cacheFileTime } from "../cache.js";
-import { unchangedSince, type Signature } from "../signature.js";
+import { sameSignature, unchangedSince, type Signature } from "../signature.js";
 import type { SourceDocument } from "./load.js";
 
 interface Entry {
@@ -42,7 +42,7 @@ export class ParseCache {
   documents(file: string, digest: string, signature?: Signature): SourceDocument[] | undefined {
     const entry = this.entries.previous(file);
     if (entry === undefined || entry.digest !== digest) return undefined;
-    if (signature !== undefined && !sameSignature(entry.signature, signature)) this.entries.set(file, { ...entry, signature });
+    if (signature !== undefined && (entry.signature === undefined || !sameSignature(signature, entry.signature))) this.entries.set(file, { ...entry, signature });
     else this.entries.keep(file);
     return known(file, entry).documents;
   }
@@ -77,10 +77,6 @@ export function loadParseCache(root: string): ParseCache {
 function known(file: string, entry: Entry): KnownFile {
   const documents = entry.documents.map(([index, value, checked]) => (checked === undefined ? { file, index, value } : { file, index, value: undefined, checked }));
   return { digest: entry.digest, documents };
-}
-
-function sameSignature(a: Signature | undefined, b: Signature): boolean {
-  return a !== undefined && a.every((value, k) => value === b[k]);
 }
 
 function keptByJson(value: unknown): boolean {
