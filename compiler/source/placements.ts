@@ -83,12 +83,23 @@ export interface LoadedPlacements {
 export function loadPlacements(root: string, cache = new ParseCache()): LoadedPlacements {
   const absolute = path.join(root, PLACEMENTS_FILE);
   const stats = lstatSync(absolute, { throwIfNoEntry: false });
-  if (stats === undefined) return { files: new Map(), placements: [], findings: [] };
-  const signature = stats.isFile() ? signatureOf(stats) : undefined;
+  const signature = stats?.isFile() ? signatureOf(stats) : undefined;
+  const unread = signature && cachedUnread(absolute, PLACEMENTS_FILE, signature, cache);
+  if (unread) return readPlacements(unread, [], cache);
+  const text = readIfPresent(absolute);
+  if (text === undefined) return { files: new Map(), placements: [], findings: [] };
   const syntax: Finding[] = [];
-  const source = (signature && cachedUnread(absolute, PLACEMENTS_FILE, signature, cache)) ||
-    parseCached(PLACEMENTS_FILE, readFileSync(absolute, "utf8"), syntax, cache, signature);
-  return readPlacements(source, syntax, cache);
+  return readPlacements(parseCached(PLACEMENTS_FILE, text, syntax, cache, signature), syntax, cache);
+}
+
+/** The file's text; undefined when there is none (a dangling link counts as none). */
+function readIfPresent(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
 }
 
 const RESTORE = `${PLACEMENTS_FILE} is written by clusterc render, never by hand: restore it from git (git checkout -- ${PLACEMENTS_FILE}) and render again`;
