@@ -143,45 +143,50 @@ function assertInvariants(fleet: Fleet, before: readonly PlacementEntry[], files
   assert.deepEqual(rendered, expected);
 }
 
+/** Runs `steps` in a fresh project that holds the starting fleet, after its first render. */
+async function fromRenderedStart(steps: (project: { root: string }, first: Awaited<ReturnType<typeof clusterc>>) => Promise<void>) {
+  const project = await tempProject({});
+  try {
+    await writeClusters(project.root, specFiles(START));
+    await steps(project, await clusterc(project.root, "render"));
+  } finally {
+    await project.cleanup();
+  }
+}
+
 describe("sticky hostPath placement, over random edit sequences", () => {
   it("never moves a placed volume, never shares a directory, keeps replicas apart, and renders exactly the state file", async () => {
     let renders = 0;
     let failedRenders = 0;
     await fc.assert(
-      fc.asyncProperty(STEPS, async (steps) => {
-        const project = await tempProject({});
-        try {
-          // GIVEN the starting fleet, rendered
-          let fleet = START;
-          await writeClusters(project.root, specFiles(fleet));
-          let current = await clusterc(project.root, "render");
-          assert.equal(current.code, 0, current.stderr);
-          for (const s of steps) {
-            // WHEN one edit is applied and rendered (or a released directory is freed)
-            const before = stateOf(current.files);
-            const { args, freed } = commandOf(current.files, s);
-            const next = edited(fleet, s);
-            await writeClusters(project.root, specFiles(next));
-            const result = await clusterc(project.root, ...args);
-            renders++;
-            if (result.code !== 0) {
-              // THEN a render that fails (the pool is full) changes nothing, and the edit is taken back
-              failedRenders++;
-              assert.equal(result.code, 1, result.stderr);
-              assert.match(result.stderr, /error hostpath-layout/);
-              assert.deepEqual(result.files, current.files);
-              await writeClusters(project.root, specFiles(fleet));
-              continue;
-            }
-            // THEN the invariants hold between the state before and after
-            assertInvariants(next, before, result.files, freed && claimOf(freed));
-            fleet = next;
-            current = result;
+      fc.asyncProperty(STEPS, (steps) => fromRenderedStart(async (project, first) => {
+        // GIVEN the starting fleet, rendered
+        let fleet = START;
+        let current = first;
+        assert.equal(current.code, 0, current.stderr);
+        for (const s of steps) {
+          // WHEN one edit is applied and rendered (or a released directory is freed)
+          const before = stateOf(current.files);
+          const { args, freed } = commandOf(current.files, s);
+          const next = edited(fleet, s);
+          await writeClusters(project.root, specFiles(next));
+          const result = await clusterc(project.root, ...args);
+          renders++;
+          if (result.code !== 0) {
+            // THEN a render that fails (the pool is full) changes nothing, and the edit is taken back
+            failedRenders++;
+            assert.equal(result.code, 1, result.stderr);
+            assert.match(result.stderr, /error hostpath-layout/);
+            assert.deepEqual(result.files, current.files);
+            await writeClusters(project.root, specFiles(fleet));
+            continue;
           }
-        } finally {
-          await project.cleanup();
+          // THEN the invariants hold between the state before and after
+          assertInvariants(next, before, result.files, freed && claimOf(freed));
+          fleet = next;
+          current = result;
         }
-      }),
+      })),
       { seed: 4242, numRuns: 12 },
     );
     // AND most steps rendered: the property was exercised, not skipped by failing renders
@@ -190,36 +195,30 @@ describe("sticky hostPath placement, over random edit sequences", () => {
 
   it("writes and reports with the caches of earlier steps exactly what a copy of the project without them does", async () => {
     await fc.assert(
-      fc.asyncProperty(STEPS, async (steps) => {
-        const project = await tempProject({});
-        try {
-          let fleet = START;
-          await writeClusters(project.root, specFiles(fleet));
-          let current = await clusterc(project.root, "render");
-          for (const s of steps) {
-            // GIVEN a project rendered step after step, with the caches those renders left
-            const { args } = commandOf(current.files, s);
-            const next = edited(fleet, s);
-            await writeClusters(project.root, specFiles(next));
-            const copy = await tempProject({});
-            await cp(project.root, copy.root, { recursive: true, filter: (source) => path.basename(source) !== CACHE_DIR });
-            // WHEN the same command runs in both
-            const warm = await clusterc(project.root, ...args);
-            const cold = await clusterc(copy.root, ...args);
-            await copy.cleanup();
-            // THEN they print, exit and write the same
-            assert.deepEqual(warm, cold, `${args.join(" ")} after ${JSON.stringify(s)}`);
-            if (warm.code === 0) {
-              fleet = next;
-              current = warm;
-            } else {
-              await writeClusters(project.root, specFiles(fleet));
-            }
+      fc.asyncProperty(STEPS, (steps) => fromRenderedStart(async (project, first) => {
+        let fleet = START;
+        let current = first;
+        for (const s of steps) {
+          // GIVEN a project rendered step after step, with the caches those renders left
+          const { args } = commandOf(current.files, s);
+          const next = edited(fleet, s);
+          await writeClusters(project.root, specFiles(next));
+          const copy = await tempProject({});
+          await cp(project.root, copy.root, { recursive: true, filter: (source) => path.basename(source) !== CACHE_DIR });
+          // WHEN the same command runs in both
+          const warm = await clusterc(project.root, ...args);
+          const cold = await clusterc(copy.root, ...args);
+          await copy.cleanup();
+          // THEN they print, exit and write the same
+          assert.deepEqual(warm, cold, `${args.join(" ")} after ${JSON.stringify(s)}`);
+          if (warm.code === 0) {
+            fleet = next;
+            current = warm;
+          } else {
+            await writeClusters(project.root, specFiles(fleet));
           }
-        } finally {
-          await project.cleanup();
         }
-      }),
+      })),
       { seed: 4243, numRuns: 12 },
     );
   });
