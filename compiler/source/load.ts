@@ -67,34 +67,34 @@ export async function loadSources(root: string, cache = new ParseCache()): Promi
   const findings: Finding[] = [];
   for (const file of relativePaths) {
     const absolute = path.join(root, file);
-    const stats = lstatSync(absolute);
-    // a link's own signature says nothing of its target: links are read every time
-    const signature = stats.isFile() ? signatureOf(stats) : undefined;
-    const unread = signature && cachedUnread(absolute, file, signature, cache);
-    if (unread) {
-      files.set(file, unread);
-      continue;
-    }
-    const text = readSourceText(root, file, stats, findings);
-    if (text !== undefined) files.set(file, parseCached(file, text, findings, cache, signature));
+    const link = lstatSync(absolute);
+    const source = readCached(absolute, file, link, findings, cache, () => readSourceText(root, file, absolute, link, findings));
+    if (source) files.set(file, source);
   }
   return { files, findings };
 }
 
 /**
- * The file as the cache knows it while it keeps the signature the cache saw: not read at all,
- * unless a finding must be located in it.
+ * A file as the cache knows it, not read at all (unless a finding must be located in it) while it
+ * keeps the signature the cache saw; otherwise its text from `read` (undefined: no file to parse),
+ * parsed unless the cache knows that exact text. `stats` are the file's own, from `lstat`.
  */
-export function cachedUnread(absolute: string, file: string, signature: Signature, cache: ParseCache): SourceFile | undefined {
-  const known = cache.unchanged(file, signature);
-  if (known === undefined) return undefined;
-  let syntax: FileSyntax | undefined;
-  return { file, digest: known.digest, documents: known.documents, syntax: () => (syntax ??= parseSyntax(readFileSync(absolute, "utf8"))) };
+export function readCached(
+  absolute: string, file: string, stats: Stats | undefined, findings: Finding[], cache: ParseCache, read: () => string | undefined,
+): SourceFile | undefined {
+  // a link's own signature says nothing of its target: links are read every time
+  const signature = stats?.isFile() ? signatureOf(stats) : undefined;
+  const known = signature && cache.unchanged(file, signature);
+  if (known) {
+    let syntax: FileSyntax | undefined;
+    return { file, digest: known.digest, documents: known.documents, syntax: () => (syntax ??= parseSyntax(readFileSync(absolute, "utf8"))) };
+  }
+  const text = read();
+  return text === undefined ? undefined : parseCached(file, text, findings, cache, signature);
 }
 
-function readSourceText(root: string, file: string, link: Stats, findings: Finding[]): string | undefined {
+function readSourceText(root: string, file: string, absolute: string, link: Stats, findings: Finding[]): string | undefined {
   const at = { file, doc: 0, path: [] };
-  const absolute = path.join(root, file);
   if (link.isSymbolicLink()) {
     const target = realpathOrUndefined(absolute);
     const dir = realpathSync(path.join(root, file.split("/")[0]!));
@@ -169,9 +169,9 @@ function parseSource(file: string, text: string, digest: string, findings: Findi
 /**
  * Parses a file, or takes its documents from the cache when it has seen this exact text; then the
  * text is parsed again only to locate a finding. Files with findings are not cached, so their
- * findings are reported on every run. `signature`: the file's, when it was read, for `cachedUnread`.
+ * findings are reported on every run. `signature`: the file's, when it was read, for `readCached`.
  */
-export function parseCached(file: string, text: string, findings: Finding[], cache: ParseCache, signature?: Signature): SourceFile {
+function parseCached(file: string, text: string, findings: Finding[], cache: ParseCache, signature?: Signature): SourceFile {
   const digest = textDigest(text);
   const known = cache.documents(file, digest, signature);
   if (known !== undefined) {

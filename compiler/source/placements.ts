@@ -7,8 +7,7 @@ import { RENDERED_DIR } from "../emit/tree.js";
 import { API_VERSION, dnsLabel } from "../schema/common.js";
 import { issuesToFindings } from "../schema/issues.js";
 import { compareText } from "../text-order.js";
-import { signatureOf } from "../signature.js";
-import { cachedUnread, parseCached, type SourceFile } from "./load.js";
+import { readCached, type SourceFile } from "./load.js";
 import { ParseCache } from "./parse-cache.js";
 
 /** Name of the state file under rendered/: every hostPath directory handed to a claim. */
@@ -82,14 +81,10 @@ export interface LoadedPlacements {
 /** Reads the placements of the last render; no file is a first render. */
 export function loadPlacements(root: string, cache = new ParseCache()): LoadedPlacements {
   const absolute = path.join(root, PLACEMENTS_FILE);
-  const stats = lstatSync(absolute, { throwIfNoEntry: false });
-  const signature = stats?.isFile() ? signatureOf(stats) : undefined;
-  const unread = signature && cachedUnread(absolute, PLACEMENTS_FILE, signature, cache);
-  if (unread) return readPlacements(unread, [], cache);
-  const text = readIfPresent(absolute);
-  if (text === undefined) return { files: new Map(), placements: [], findings: [] };
   const syntax: Finding[] = [];
-  return readPlacements(parseCached(PLACEMENTS_FILE, text, syntax, cache, signature), syntax, cache);
+  const stats = lstatSync(absolute, { throwIfNoEntry: false });
+  const source = readCached(absolute, PLACEMENTS_FILE, stats, syntax, cache, () => readIfPresent(absolute));
+  return source ? readPlacements(source, syntax, cache) : { files: new Map(), placements: [], findings: [] };
 }
 
 /** The file's text; undefined when there is none (a dangling link counts as none). */
