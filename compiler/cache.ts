@@ -3,8 +3,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fg from "fast-glob";
-import type { Finding } from "./diagnostics.js";
-import type { HostPathDemand } from "./rules/hostpath-layout.js";
 
 /**
  * Beside rendered/, ignored by git: what earlier runs computed, reused while its inputs are unchanged.
@@ -142,101 +140,6 @@ export class CacheEntries<T> {
     const lines = [...this.next].map(([key, stored]) => stored.line ?? `${JSON.stringify(key)}\t${JSON.stringify(stored.value)}`);
     replaceCacheFile(root, this.name, [JSON.stringify(header()), ...lines].join("\n"));
   }
-}
-
-/** One rendered file as the cache remembers it: its path under rendered/ and the digest of its bytes. */
-export type FileDigest = [file: string, digest: string];
-
-/**
- * What compiling one cluster (or the delivery objects) produced: its files and its findings before
- * policy exceptions (those are applied on every run, since they depend on the date). Fresh output
- * carries each file's text; reused output only digests, since its files are already in rendered/.
- */
-export interface ClusterOutput {
-  files: FileDigest[];
-  text?: Map<string, string>;
-  findings: Finding[];
-}
-
-interface CachedOutput {
-  key: string;
-  files: FileDigest[];
-  findings: Finding[];
-}
-
-interface Entry {
-  /** The digest of everything a cluster's model depends on, and its hostPath demands for it. */
-  input?: string;
-  demands?: HostPathDemand[];
-  output?: CachedOutput;
-}
-
-const CLUSTERS_FILE = "clusters.entries";
-
-/**
- * The cache's name for the Argo CD and Flux objects. The hostPath state file goes under its own file
- * name. No cluster has either name, since cluster names are DNS labels.
- */
-export const DELIVERY = "";
-
-/**
- * What earlier runs computed per cluster (and for the fleet's own files: `DELIVERY`, the state file): its
- * hostPath demands and its output. Output is reused when its key matches and, when the caller says
- * what rendered/ holds, every file of it is there with the same bytes; otherwise it is compiled
- * again, which also brings back the text of files that were edited or deleted by hand. Keys are
- * digests of everything the cached value depends on. Entries not asked for in a run are dropped.
- */
-export class ClusterCache {
-  constructor(
-    private readonly entries = CacheEntries.empty<Entry>(CLUSTERS_FILE),
-    private readonly onDisk?: ReadonlyMap<string, string>,
-  ) {}
-
-  /** The cluster's hostPath demands for `input`, cached or computed. */
-  demandsFor(cluster: string, input: string, compute: () => HostPathDemand[]): HostPathDemand[] {
-    const cached = this.entries.previous(cluster);
-    if (cached?.input === input && cached.demands) {
-      this.entries.keep(cluster);
-      return cached.demands;
-    }
-    const demands = compute();
-    this.entries.set(cluster, { input, demands });
-    return demands;
-  }
-
-  /** The cached output of `cluster` for `key`, or what `compute` makes (and remembers). */
-  async outputFor(cluster: string, key: string, compute: () => Promise<ClusterOutput>): Promise<ClusterOutput> {
-    const cached = this.entries.previous(cluster)?.output;
-    const current = this.entries.current(cluster);
-    if (cached?.key === key && this.isOnDisk(cached.files)) {
-      if (current === undefined) this.entries.keep(cluster);
-      else if (current.output !== cached) this.entries.set(cluster, { ...current, output: cached });
-      return { files: cached.files, findings: cached.findings };
-    }
-    const output = await compute();
-    this.entries.set(cluster, { ...current, output: { key, files: output.files, findings: output.findings } });
-    return output;
-  }
-
-  private isOnDisk(files: readonly FileDigest[]): boolean {
-    return this.onDisk === undefined || files.every(([file, digest]) => this.onDisk!.get(file) === digest);
-  }
-
-  /**
-   * Writes the cache when a run changed it or dropped clusters. A run that compiled no cluster (it
-   * stopped at an error in the specs) learned nothing and keeps the cache as it was.
-   */
-  save(root: string): void {
-    if (!this.entries.isEmpty) this.entries.write(root);
-  }
-}
-
-/**
- * The cluster cache of the last run under root. With `onDisk` (the digest of every file in
- * rendered/), an output is reused only while rendered/ still holds its files unchanged.
- */
-export function loadClusterCache(root: string, onDisk?: ReadonlyMap<string, string>): ClusterCache {
-  return new ClusterCache(CacheEntries.read<Entry>(root, CLUSTERS_FILE), onDisk);
 }
 
 /** A digest of the given inputs, in order. */

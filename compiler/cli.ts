@@ -1,14 +1,15 @@
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { loadClusterCache } from "./cache.js";
+import { loadClusterCache } from "./cluster-cache.js";
 import { compile, type CompileOptions, type CompileResult } from "./compile.js";
 import { formatText, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { compareTrees, isEmpty } from "./emit/compare.js";
 import { explainCluster } from "./explain.js";
 import { recordRendered, scanRendered, type RenderedTree } from "./emit/scan.js";
 import {
-  applyChange, finishInterruptedRender, hasInterruptedRender, LockedError, RENDERED_DIR, treeChange, withLock, type TreeChange,
+  applyChange, finishInterruptedRender, hasInterruptedRender, LockedError, treeChange, withLock, type TreeChange,
 } from "./emit/tree.js";
+import { RENDERED_DIR } from "./source/load.js";
 import { loadParseCache } from "./source/parse-cache.js";
 
 const EXIT_OK = 0;

@@ -1,20 +1,23 @@
 import { compareDiagnostics, hasErrors, type Diagnostic, type Finding, type Origin } from "./diagnostics.js";
 import { ENGINES } from "./engines/index.js";
 import { applyExceptions } from "./exceptions.js";
-import { ClusterCache, DELIVERY, digest, textDigest, type ClusterOutput } from "./cache.js";
+import { digest, textDigest } from "./cache.js";
+import { ClusterCache, DELIVERY, type ClusterOutput } from "./cluster-cache.js";
 import type { ClusterBuild, Engine } from "./engines/types.js";
 import { layoutCluster } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
-import type { DirectoryRef } from "./fleet/hostpath.js";
+import { layoutPlacements } from "./emit/placements.js";
 import { deliveredCluster, deliveryFolders, layoutDelivery, type DeliveryFolder } from "./gitops/delivery.js";
-import { hostPathDemands, placementsOf, planHostPaths } from "./rules/hostpath-layout.js";
+import type { DirectoryRef } from "./placement/allocate.js";
+import { hostPathDemands } from "./placement/demands.js";
+import { placementsOf, planHostPaths } from "./placement/plan.js";
+import { loadPlacements, PLACEMENTS_NAME, recordedPlacements } from "./placement/record.js";
 import { RULES } from "./rules/index.js";
 import type { RuleContext } from "./rules/types.js";
 import { validateDocuments, type ValidDocument } from "./schema/index.js";
 import { loadSources, type SourceFile } from "./source/load.js";
 import { ParseCache } from "./source/parse-cache.js";
 import { locateFindings, locateOrigin } from "./source/locate.js";
-import { layoutPlacements, loadPlacements, PLACEMENTS_NAME, recordedPlacements } from "./source/placements.js";
 import { validateManifests } from "./validate/validate.js";
 
 export interface CompileResult {

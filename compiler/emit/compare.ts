@@ -1,5 +1,6 @@
 import type { RenderedTree } from "./scan.js";
-import { RENDERED_DIR, treeChange } from "./tree.js";
+import { RENDERED_DIR } from "../source/load.js";
+import { treeChange } from "./tree.js";
 
 export interface TreeDifference {
   /** In the expected tree, not on disk. */

@@ -2,7 +2,8 @@ import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { cacheFileTime, readCacheFile, textDigest, writeCacheFile } from "../cache.js";
 import { SIGNATURE_LENGTH, signatureOf, unchangedSince, type Signature } from "../signature.js";
-import { RENDERED_DIR, type TreeChange } from "./tree.js";
+import { RENDERED_DIR } from "../source/load.js";
+import type { TreeChange } from "./tree.js";
 
 /** Parallel arrays: JSON reads them without building an object with a key per file. */
 interface RenderedRecord {

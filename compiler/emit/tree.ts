@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
+import { RENDERED_DIR } from "../source/load.js";
 
-export const RENDERED_DIR = "rendered";
 /** Beside rendered/: the journal of a render in progress, and the lock that keeps renders apart. */
 export const JOURNAL_DIR = ".clusterc-journal";
 export const LOCK_FILE = ".clusterc.lock";

@@ -9,6 +9,7 @@ import { resourceValues } from "../fleet/policy.js";
 import { secretEnv } from "./shared/secrets.js";
 import { shellScript } from "./shared/shell.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
+import { preferredApart, replicasOf, requiredApart } from "./shared/placement.js";
 import { deployment, headlessService, service, statefulSet, tcpPort } from "./shared/workloads.js";
 import type { Component, Engine, Manifest } from "./types.js";
 
@@ -51,6 +52,8 @@ export const tidbEngine: Engine<TiDBClusterDocument> = {
       cluster,
       manifests: [...pd.manifests, ...tikv.manifests, ...tidb.manifests, ...init],
       components: [pd.component, tikv.component, tidb.component],
+      // Raft groups: a drain takes down one PD member or TiKV store at a time.
+      disruptionBudgets: [replicasOf(ref("pd")), replicasOf(ref("tikv"))],
     };
   },
 };
@@ -140,7 +143,7 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
   };
   const at = origin("pd");
   const stateful = statefulComponent(ref, {
-    name: names.pd, wave, serviceName: names.pdPeer, replicas: spec.replicas, role: "quorum",
+    name: names.pd, wave, serviceName: names.pdPeer, replicas: spec.replicas, apart: [requiredApart(replicasOf(ref))],
     container, storage: spec.storage, origin: at, storageOrigin: origin("pd", "storage"),
   });
   return {
@@ -187,7 +190,7 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
   };
   const at = origin("tikv");
   const stateful = statefulComponent(ref, {
-    name: names.tikv, wave, serviceName: names.tikvPeer, replicas: spec.replicas, role: "quorum",
+    name: names.tikv, wave, serviceName: names.tikvPeer, replicas: spec.replicas, apart: [requiredApart(replicasOf(ref))],
     container, storage: spec.storage, origin: at, storageOrigin: origin("tikv", "storage"),
   });
   return {
@@ -244,7 +247,7 @@ function tidbObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
   return {
     manifests: [{ object: service(ref, names.tidb, wave, spec.service.type, ports), origin: origin("tidb", "service") }, ...workload],
     component: {
-      name: "tidb", role: "replicated", replicas: spec.replicas, origin: at,
+      name: "tidb", replicas: spec.replicas, origin: at, apart: [preferredApart(replicasOf(ref), 100)],
       workload: { kind: spec.workload, name: names.tidb },
       selector: selectorLabels(ref),
     },

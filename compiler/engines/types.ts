@@ -17,12 +17,24 @@ export interface Manifest {
   origin: Origin;
 }
 
+/** Pods of one cluster that the placement rules treat as one: a component's replicas, or a group across components (one shard's tablets). */
+export interface PodSet {
+  /** Names the set in messages, and its PodDisruptionBudget `<cluster>-<name>`. */
+  name: string;
+  /** The labels that select exactly the set's pods. */
+  selector: Readonly<Record<string, string>>;
+  /** The components whose pods the set holds. */
+  components: readonly string[];
+}
+
 /**
- * How the rules treat a component's replicas. `quorum`: Raft/etcd members or primary/standby pairs,
- * which must never share a node and get a PodDisruptionBudget. `replicated`: interchangeable replicas,
- * spread when possible.
+ * Pods that a component's pods keep off their node. `required`: never on one node, because one node
+ * failure must not take down both (quorum members, a primary and its standby). `preferred`: avoided
+ * where the scheduler can, with a weight of 1-100. A policy can make every relation required.
  */
-export type ComponentRole = "quorum" | "replicated";
+export type Separation =
+  | { from: PodSet; level: "required" }
+  | { from: PodSet; level: "preferred"; weight: number };
 
 export interface ComponentStorage {
   /** Name of the StatefulSet's volumeClaimTemplate; claims are `<template>-<statefulset>-<ordinal>`. */
@@ -35,7 +47,6 @@ export interface ComponentStorage {
 /** What an engine tells the rules about one component of a cluster. */
 export interface Component {
   name: string;
-  role: ComponentRole;
   replicas: number;
   /** The Deployment or StatefulSet that runs the component, among the cluster's manifests. */
   workload: { kind: "Deployment" | "StatefulSet"; name: string };
@@ -44,6 +55,8 @@ export interface Component {
   /** The component's field in the spec, e.g. spec.pd. */
   origin: Origin;
   storage?: ComponentStorage;
+  /** Who its pods stay apart from; the anti-affinity rule and the hostPath layout both obey it. */
+  apart: readonly Separation[];
 }
 
 /** A cluster expanded into objects: what flows from the engines through the rules to emit/. */
@@ -51,6 +64,8 @@ export interface ClusterBuild {
   cluster: Cluster;
   manifests: Manifest[];
   components: Component[];
+  /** Sets that may lose one pod at a time, never more (quorums, primary/standby sets): each gets a PodDisruptionBudget. */
+  disruptionBudgets: readonly PodSet[];
 }
 
 /** Expands one kind of cluster spec. Pure: no I/O, no shared state. */

@@ -2,7 +2,7 @@ import { ENGINES } from "../engines/index.js";
 import { standardLabels } from "../engines/shared/metadata.js";
 import type { Engine } from "../engines/types.js";
 import type { DeliveredCluster } from "./delivery.js";
-import { RENDERED_DIR } from "../emit/tree.js";
+import { RENDERED_DIR } from "../source/load.js";
 
 /** The app.kubernetes.io/component of the objects that hand a cluster to Argo CD or Flux. */
 export const GITOPS_COMPONENT = "gitops";

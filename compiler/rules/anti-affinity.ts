@@ -1,8 +1,9 @@
-import type { V1Affinity, V1PodDisruptionBudget, V1TopologySpreadConstraint } from "@kubernetes/client-node";
+import type { V1PodAntiAffinity, V1PodDisruptionBudget, V1TopologySpreadConstraint } from "@kubernetes/client-node";
 import { MANAGED_BY, SYNC_WAVE } from "../engines/shared/metadata.js";
 import { podSpecOf } from "../engines/shared/pods.js";
-import type { ClusterBuild, Component, KubeObject } from "../engines/types.js";
+import type { ClusterBuild, KubeObject, PodSet, Separation } from "../engines/types.js";
 import type { HostPathPool } from "../fleet/fleet.js";
+import { effectiveSeparations } from "../placement/separations.js";
 import { editManifests, isWorkloadOf, workloadOf } from "./edit.js";
 import type { Rule } from "./types.js";
 
@@ -10,14 +11,15 @@ const HOSTNAME = "kubernetes.io/hostname";
 const ZONE = "topology.kubernetes.io/zone";
 
 /**
- * Spreads every replicated component across nodes: required for quorum members (two Raft members on
- * one node turn a node failure into a quorum loss), preferred otherwise unless a policy sets
- * `antiAffinity: required` (a policy can tighten, never loosen). Quorum components get a
- * PodDisruptionBudget so a drain takes down one member at a time.
+ * Turns each component's declared separations into pod anti-affinity on kubernetes.io/hostname:
+ * required or preferred as the engine declares, every one required when a policy sets
+ * `antiAffinity: required` (a policy tightens, never loosens). Sets a component belongs to also
+ * spread over zones when the pool knows them. The engine's disruption sets get PodDisruptionBudgets,
+ * so a drain takes down one member at a time.
  */
 export const antiAffinity: Rule = {
   id: "anti-affinity",
-  description: "replicas spread across kubernetes.io/hostname (required for quorum members) and across zones when the pool knows them; PodDisruptionBudgets for quorum components",
+  description: "pods stay apart on kubernetes.io/hostname as their engine declares (a policy can make it required), spread over zones when the pool knows them; PodDisruptionBudgets for quorum and primary/standby sets",
   run(builds, { fleet }) {
     return { builds: builds.map((build) => spread(build, knowsZones(build, fleet.pools))), findings: [] };
   },
@@ -31,47 +33,55 @@ function knowsZones(build: ClusterBuild, pools: ReadonlyMap<string, HostPathPool
   });
 }
 
+function spread(build: ClusterBuild, zones: boolean): ClusterBuild {
+  const policyRequiresSpread = build.cluster.policy.antiAffinity?.value === "required";
+  let result = build;
+  for (const component of build.components) {
+    const separations = effectiveSeparations(component, policyRequiresSpread);
+    if (separations.length === 0) continue;
+    result = editManifests(result, (object) => isWorkloadOf(component, object), (object) => {
+      podSpecOf(object)!.affinity = { podAntiAffinity: antiAffinityOf(separations) };
+      const ownSets = separations.filter(({ from }) => from.components.includes(component.name));
+      if (zones && ownSets.length > 0) podSpecOf(object)!.topologySpreadConstraints = ownSets.map(({ from }) => zoneSpread(from));
+    });
+  }
+  const budgets = build.disruptionBudgets.map((set) => {
+    const component = build.components.find((c) => c.name === set.components[0]);
+    if (!component) throw new Error(`engine bug: ${build.cluster.name} budgets set ${set.name} of unknown component ${set.components[0]}`);
+    return { object: disruptionBudget(build, set, workloadOf(build, component).object), origin: component.origin };
+  });
+  return { ...result, manifests: [...result.manifests, ...budgets] };
+}
+
+function antiAffinityOf(separations: readonly Separation[]): V1PodAntiAffinity {
+  const term = (set: PodSet) => ({ labelSelector: { matchLabels: { ...set.selector } }, topologyKey: HOSTNAME });
+  const required = separations.filter((s) => s.level === "required").map((s) => term(s.from));
+  const preferred = separations.flatMap((s) => (s.level === "preferred" ? [{ weight: s.weight, podAffinityTerm: term(s.from) }] : []));
+  return {
+    ...(required.length > 0 && { requiredDuringSchedulingIgnoredDuringExecution: required }),
+    ...(preferred.length > 0 && { preferredDuringSchedulingIgnoredDuringExecution: preferred }),
+  };
+}
+
 /**
  * Zone spread is a preference: hostPath volumes already pin their pods to nodes, and a hard
  * constraint could leave a pod unschedulable where the volumes' zones are uneven.
  */
-function zoneSpread(component: Component): V1TopologySpreadConstraint {
-  return { maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: component.selector } };
+function zoneSpread(set: PodSet): V1TopologySpreadConstraint {
+  return { maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...set.selector } } };
 }
 
-function spread(build: ClusterBuild, zones: boolean): ClusterBuild {
-  let result = build;
-  for (const component of build.components.filter((c) => c.replicas > 1)) {
-    result = editManifests(result, (object) => isWorkloadOf(component, object), (object) => {
-      const pod = podSpecOf(object)!;
-      pod.affinity = affinityFor(component, build.cluster.policy.antiAffinity?.value === "required");
-      if (zones) pod.topologySpreadConstraints = [zoneSpread(component)];
-    });
-  }
-  const budgets = build.components
-    .filter((c) => c.role === "quorum")
-    .map((component) => ({ object: disruptionBudget(component, workloadOf(build, component).object), origin: component.origin }));
-  return { ...result, manifests: [...result.manifests, ...budgets] };
-}
-
-function affinityFor(component: Component, policyRequiresSpread: boolean): V1Affinity {
-  const term = { labelSelector: { matchLabels: component.selector }, topologyKey: HOSTNAME };
-  return component.role === "quorum" || policyRequiresSpread
-    ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }
-    : { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
-}
-
-function disruptionBudget(component: Component, workload: KubeObject): V1PodDisruptionBudget & KubeObject {
+function disruptionBudget(build: ClusterBuild, set: PodSet, workload: KubeObject): V1PodDisruptionBudget & KubeObject {
   const wave = workload.metadata.annotations?.[SYNC_WAVE];
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",
     metadata: {
-      name: workload.metadata.name,
+      name: `${build.cluster.name}-${set.name}`,
       namespace: workload.metadata.namespace!,
-      labels: { ...component.selector, "app.kubernetes.io/managed-by": MANAGED_BY },
+      labels: { ...set.selector, "app.kubernetes.io/managed-by": MANAGED_BY },
       ...(wave !== undefined && { annotations: { [SYNC_WAVE]: wave } }),
     },
-    spec: { maxUnavailable: 1, selector: { matchLabels: component.selector } },
+    spec: { maxUnavailable: 1, selector: { matchLabels: { ...set.selector } } },
   };
 }

@@ -1,16 +1,7 @@
 import type { Finding } from "../diagnostics.js";
 import type { ClusterBuild } from "../engines/types.js";
 import type { Fleet } from "../fleet/fleet.js";
-import type { Placement } from "../fleet/hostpath.js";
-
-/** The fleet-wide hostPath allocation and what it found, made before the rules run: compile also writes it to the state file. */
-export interface HostPathPlan {
-  /** Every directory held after this render: the state file's entries. */
-  placements: Placement[];
-  /** The same placements by cluster. */
-  byCluster: ReadonlyMap<string, readonly Placement[]>;
-  findings: Finding[];
-}
+import type { HostPathPlan } from "../placement/plan.js";
 
 export interface RuleContext {
   fleet: Fleet;

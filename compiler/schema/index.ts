@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Finding } from "../diagnostics.js";
-import type { SourceDocument } from "../source/load.js";
+import type { SourceDocument } from "../source/document.js";
 import { API_VERSION } from "./common.js";
 import { gitOpsDocument, type GitOpsDocument } from "./gitops.js";
 import { hostPathPoolDocument, type HostPathPoolDocument } from "./hostpathpool.js";

@@ -5,26 +5,13 @@ import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import { textDigest } from "../cache.js";
 import type { Finding } from "../diagnostics.js";
 import { signatureOf, type Signature } from "../signature.js";
+import type { SourceDocument } from "./document.js";
 import { ParseCache } from "./parse-cache.js";
 
 /** Largest spec or policy file we read: real specs are a few KiB, anything larger is a mistake or an attack. */
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 /** Aliases allowed when a document is turned into data; far above any honest spec, far below a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
-
-/** One YAML document of a source file. */
-export interface SourceDocument {
-  file: string;
-  /** Position of the document in its file, counting empty ones. */
-  index: number;
-  /**
-   * The plain data of the document; undefined when it could not be read (its errors are reported),
-   * and when the cache knows what schema/ made of it (`checked`), which is then all a run needs.
-   */
-  value: unknown;
-  /** What schema/ made of the value, when the cache knows it passed its schema without findings. */
-  checked?: unknown;
-}
 
 export interface SourceFile {
   /** Path relative to the project root, with forward slashes. */
@@ -49,6 +36,8 @@ export interface LoadedSources {
 
 /** The folders a project keeps its inputs in. */
 export const SOURCE_DIRS = ["clusters", "policies"] as const;
+/** The folder the compiler writes; also where the hostPath state file is read back from. */
+export const RENDERED_DIR = "rendered";
 
 /**
  * Finds and parses every spec and policy file under root, in sorted path order. Files the cache

@@ -1,6 +1,6 @@
 import { CacheEntries, cacheFileTime } from "../cache.js";
 import { sameSignature, unchangedSince, type Signature } from "../signature.js";
-import type { SourceDocument } from "./load.js";
+import type { SourceDocument } from "./document.js";
 
 interface Entry {
   digest: string;

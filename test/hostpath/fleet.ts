@@ -2,7 +2,7 @@ import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
 import { readTree } from "../../compiler/emit/scan.js";
-import { PLACEMENTS_NAME, type PlacementEntry } from "../../compiler/source/placements.js";
+import { PLACEMENTS_NAME, type PlacementEntry } from "../../compiler/placement/record.js";
 import { runCli, tidbSpec, type RenderedObject } from "../helpers.js";
 
 /** Directories of each node: [path, capacity]. */

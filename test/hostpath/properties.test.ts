@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { CACHE_DIR } from "../../compiler/cache.js";
-import type { PlacementEntry } from "../../compiler/source/placements.js";
+import type { PlacementEntry } from "../../compiler/placement/record.js";
 import { tempProject } from "../helpers.js";
 import { claimOf, clusterc, clusterYaml, poolYaml, stateOf, volumesOf, writeClusters, type ClusterShape, type PoolShape, type Tree } from "./fleet.js";
 

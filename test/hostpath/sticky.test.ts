@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { PLACEMENTS_FILE } from "../../compiler/source/placements.js";
+import { PLACEMENTS_FILE } from "../../compiler/placement/record.js";
 import { tempProject } from "../helpers.js";
 import {
   claimOf, clusterc, clusterYaml, directoryLine, poolYaml, readState, stateOf, volumesOf, writeClusters, type PoolShape, type Tree,

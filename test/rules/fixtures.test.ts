@@ -45,6 +45,7 @@ function objectBuild(file: string, documents: Document[]): ClusterBuild {
     },
     manifests: documents.filter((d) => d.kind !== "Policy").map((object) => ({ object: object as KubeObject, origin })),
     components: [],
+    disruptionBudgets: [],
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { unsafePathReason } from "../../compiler/rules/hostpath-layout.js";
+import { unsafePathReason } from "../../compiler/placement/plan.js";
 import { compileProject, type RenderedObject } from "../helpers.js";
 
 const POOL = `apiVersion: clusterc/v1

@@ -1,7 +1,7 @@
 import type { V1Container } from "@kubernetes/client-node";
 import type { Origin } from "../../diagnostics.js";
 import type { StorageSpec } from "../../schema/common.js";
-import type { Component, ComponentRole, Manifest } from "../types.js";
+import type { Component, Manifest, Separation } from "../types.js";
 import { selectorLabels, type ComponentRef } from "./metadata.js";
 import { claimTemplate, statefulSet } from "./workloads.js";
 
@@ -14,7 +14,8 @@ export interface StatefulComponentOptions {
   /** The headless Service that names the pods. */
   serviceName: string;
   replicas: number;
-  role: ComponentRole;
+  /** Who its pods stay apart from. */
+  apart: readonly Separation[];
   /** Mounts `DATA_VOLUME`. */
   container: V1Container;
   storage: StorageSpec;
@@ -25,10 +26,10 @@ export interface StatefulComponentOptions {
 
 /**
  * A component that keeps data: its StatefulSet with one data claim per replica, and what the rules
- * need to know of it (role for anti-affinity, storage for the hostPath layout).
+ * need to know of it (who it stays apart from, its storage for the hostPath layout).
  */
 export function statefulComponent(ref: ComponentRef, options: StatefulComponentOptions): { manifest: Manifest; component: Component } {
-  const { name, wave, serviceName, replicas, role, container, storage, origin, storageOrigin } = options;
+  const { name, wave, serviceName, replicas, apart, container, storage, origin, storageOrigin } = options;
   return {
     manifest: {
       object: statefulSet(ref, {
@@ -39,7 +40,7 @@ export function statefulComponent(ref: ComponentRef, options: StatefulComponentO
       origin,
     },
     component: {
-      name: ref.component, role, replicas, origin,
+      name: ref.component, replicas, origin, apart,
       workload: { kind: "StatefulSet", name },
       selector: selectorLabels(ref),
       storage: { claimTemplate: DATA_VOLUME, spec: storage, origin: storageOrigin },

@@ -2,13 +2,11 @@ import { lstatSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Finding, Origin } from "../diagnostics.js";
-import { toCanonicalYaml } from "../emit/serialize.js";
-import { RENDERED_DIR } from "../emit/tree.js";
 import { API_VERSION, dnsLabel } from "../schema/common.js";
 import { issuesToFindings } from "../schema/issues.js";
 import { compareText } from "../text-order.js";
-import { readCached, type SourceFile } from "./load.js";
-import { ParseCache } from "./parse-cache.js";
+import { readCached, RENDERED_DIR, type SourceFile } from "../source/load.js";
+import { ParseCache } from "../source/parse-cache.js";
 
 /** Name of the state file under rendered/: every hostPath directory handed to a claim. */
 export const PLACEMENTS_NAME = "hostpath-placements.yaml";
@@ -131,16 +129,4 @@ export function recordedPlacements(placements: readonly PlacementEntry[]): Place
     .sort((a, b) => compareText(a.pool, b.pool) || compareText(a.node, b.node) || compareText(a.path, b.path))
     .map(({ pool, node, path: directory, claim: { namespace, name }, cluster, component, state }) =>
       ({ pool, node, path: directory, claim: { namespace, name }, cluster, component, state }));
-}
-
-/**
- * The state file of `recordedPlacements`, keyed by its path under rendered/, as canonical YAML; no
- * file when no directory is held, so fleets without hostPath volumes do not get one.
- */
-export function layoutPlacements(placements: readonly PlacementEntry[]): Map<string, string> {
-  if (placements.length === 0) return new Map();
-  const header =
-    "# Every hostPath directory clusterc handed to a claim. Written by `clusterc render`, read back by the next\n" +
-    "# render so placed volumes never move. Free a released directory with `clusterc release`, never by editing.\n";
-  return new Map([[PLACEMENTS_NAME, header + toCanonicalYaml({ apiVersion: API_VERSION, kind: "HostPathPlacements", placements })]]);
 }

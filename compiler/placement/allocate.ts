@@ -1,7 +1,8 @@
 import type { Origin } from "../diagnostics.js";
 import { compareQuantities } from "../quantity.js";
-import type { Claim, PlacementEntry, PlacementRecord } from "../source/placements.js";
-import type { HostPathPool, PoolDirectory } from "./fleet.js";
+import { compareText } from "../text-order.js";
+import type { HostPathPool, PoolDirectory, PoolNode } from "../fleet/fleet.js";
+import type { Claim, PlacementEntry, PlacementRecord } from "./record.js";
 
 /** The volumes one component needs from a pool: one per replica, each on a different node. */
 export interface VolumeRequest {
@@ -13,6 +14,10 @@ export interface VolumeRequest {
   claims: Claim[];
   /** Directories new volumes may use, from the cluster's policies (`hostPath.allowedPrefixes`); any when absent. */
   allowedPrefixes?: readonly string[];
+  /** Components of the same cluster its volumes never share a node with (either side may say so). */
+  apartFrom: readonly string[];
+  /** Components of the same cluster its volumes avoid where the pool allows. */
+  preferApartFrom: readonly string[];
 }
 
 /** Whether `directory` is one of `prefixes` or under one; `/data/` and `/data` both allow `/data/pv`. */
@@ -49,10 +54,20 @@ export interface PlacementProblem {
 
 export interface AllocationFailure {
   request: VolumeRequest;
-  /** Nodes, other than those of its kept replicas, that still had a free directory big enough. */
+  /** Nodes, other than those of its kept replicas and of the components it is apart from, that still had a free directory big enough. */
   nodesWithRoom: string[];
   /** Nodes that hold the request's replicas placed by earlier renders. */
   keptNodes: string[];
+  /** Nodes with room that hold a volume of a component the request must be apart from, by component. */
+  blockedBy: { component: string; nodes: string[] }[];
+}
+
+/** Two volumes of one cluster on one node whose pods must be apart: placed before the relation held, and never moved. */
+export interface PlacementConflict {
+  request: VolumeRequest;
+  /** The request's volume, and the one it must not share the node with. */
+  placement: Placement;
+  other: Placement;
 }
 
 /** What became of a directory `clusterc release` named. "refused": a current replica's volume is there and fits. */
@@ -66,6 +81,7 @@ export interface Allocation {
   placements: Placement[];
   failures: AllocationFailure[];
   problems: PlacementProblem[];
+  conflicts: PlacementConflict[];
   /** One per directory asked to be released, in the order asked. */
   releases: ReleaseOutcome[];
 }
@@ -79,11 +95,16 @@ export interface Allocation {
  * pool asked for) is reported as a problem and still not moved. Only `release` drops placements,
  * and never one a current replica keeps and fits.
  *
- * New claims take free directories: replicas of one component on distinct nodes, counting the nodes
- * of its kept replicas; among nodes with room, one in the zone the component uses least wins (when
- * the pool names zones), then the least loaded one, then the smallest directory that fits, so the
- * layout is spread and deterministic for a given request order. A request whose new
- * claims cannot all be placed is reported and places none of them.
+ * Two bound volumes of one cluster on one node whose pods must be apart (a relation that came after
+ * they were placed) are reported as a conflict and stay where they are too.
+ *
+ * New claims take free directories on nodes that hold no bound volume of a component they must be
+ * apart from: their own component's (replicas of one component on distinct nodes, counting its kept
+ * replicas) and any other the cluster's engine or policy keeps apart, whichever side declared it.
+ * Among nodes with room, one in the zone the component uses least wins (when the pool names zones),
+ * then one with the fewest volumes of components it should avoid, then the least loaded one, then
+ * the smallest directory that fits, so the layout is spread and deterministic for a given request
+ * order. A request whose new claims cannot all be placed is reported and places none of them.
  */
 export function allocateVolumes(
   requests: readonly VolumeRequest[],
@@ -92,10 +113,12 @@ export function allocateVolumes(
   release: readonly DirectoryRef[] = [],
 ): Allocation {
   const requestOf = new Map(requests.flatMap((request) => request.claims.map((claim) => [claimKey(claim), request] as const)));
+  const relations = relationsOf(requests);
   const held = new Set<string>();
   const placedClaims = new Set<string>();
   const keptNodes = new Map<VolumeRequest, string[]>();
   const load = new Map<string, number>();
+  const onNode = new Map<string, Placement[]>();
   const placements: Placement[] = [];
   const problems: PlacementProblem[] = [];
   const failures: AllocationFailure[] = [];
@@ -105,8 +128,13 @@ export function allocateVolumes(
     placements.push(placement);
     held.add(directoryKey(placement));
     placedClaims.add(claimKey(placement.claim));
-    load.set(nodeKey(placement.pool, placement.node), loadOf(placement.pool, placement.node) + 1);
+    const key = nodeKey(placement.pool, placement.node);
+    load.set(key, loadOf(placement.pool, placement.node) + 1);
+    onNode.set(key, [...onNode.get(key) ?? [], placement]);
   };
+  /** The volumes of the request's cluster on a node of its pool whose component is in `components`. */
+  const volumesOn = (request: VolumeRequest, node: string, components: ReadonlySet<string>) =>
+    (onNode.get(nodeKey(request.pool.name, node)) ?? []).filter((p) => p.cluster === request.cluster && components.has(p.component));
 
   for (const record of previous) {
     const request = requestOf.get(claimKey(record.claim));
@@ -122,18 +150,23 @@ export function allocateVolumes(
     if (request && placement.pool === request.pool.name) keptNodes.set(request, [...(keptNodes.get(request) ?? []), placement.node]);
     hold(placement);
   }
+  const conflicts = keptConflicts(onNode, relations, requestOf);
 
   for (const request of requests) {
     const pool = request.pool;
     const fresh = request.claims.filter((claim) => !placedClaims.has(claimKey(claim)));
     if (fresh.length === 0) continue;
     const kept = keptNodes.get(request) ?? [];
-    const free = (node: HostPathPool["nodes"][number]) => node.directories.filter((d) =>
+    const mustAvoid = relations.required(request.cluster, request.component);
+    const shouldAvoid = relations.preferred(request.cluster, request.component);
+    const blockers = (node: PoolNode) => volumesOn(request, node.name, mustAvoid).filter((p) => p.state === "bound");
+    const free = (node: PoolNode) => node.directories.filter((d) =>
       !held.has(directoryKey({ pool: pool.name, node: node.name, path: d.path })) && compareQuantities(d.capacity, request.size) >= 0 &&
       (request.allowedPrefixes === undefined || isUnderPrefix(d.path, request.allowedPrefixes)));
-    const nodesWithRoom = pool.nodes.filter((node) => !kept.includes(node.name) && free(node).length > 0);
+    const withRoom = pool.nodes.filter((node) => free(node).length > 0);
+    const nodesWithRoom = withRoom.filter((node) => blockers(node).length === 0);
     if (nodesWithRoom.length < fresh.length) {
-      failures.push({ request, nodesWithRoom: nodesWithRoom.map((n) => n.name), keptNodes: kept });
+      failures.push({ request, nodesWithRoom: nodesWithRoom.map((n) => n.name), keptNodes: kept, blockedBy: blockedBy(request, withRoom, blockers) });
       continue;
     }
     const used = new Set<string>();
@@ -142,15 +175,12 @@ export function allocateVolumes(
       const zone = pool.nodes.find((n) => n.name === name)?.zone;
       zoneUse.set(zone, (zoneUse.get(zone) ?? 0) + 1);
     }
-    const preference = (n: HostPathPool["nodes"][number]) => [n.zone === undefined ? 0 : zoneUse.get(n.zone) ?? 0, loadOf(pool.name, n.name)] as const;
+    const preference = (n: PoolNode) =>
+      [n.zone === undefined ? 0 : zoneUse.get(n.zone) ?? 0, volumesOn(request, n.name, shouldAvoid).length, loadOf(pool.name, n.name)] as const;
     for (const claim of fresh) {
       const node = nodesWithRoom
         .filter((n) => !used.has(n.name))
-        .reduce((best, n) => {
-          const [zone, load] = preference(n);
-          const [bestZone, bestLoad] = preference(best);
-          return zone < bestZone || (zone === bestZone && load < bestLoad) ? n : best;
-        });
+        .reduce((best, n) => (isBefore(preference(n), preference(best)) ? n : best));
       zoneUse.set(node.zone, (zoneUse.get(node.zone) ?? 0) + 1);
       const directory = free(node).reduce((best, d) => (compareQuantities(d.capacity, best.capacity) < 0 ? d : best));
       used.add(node.name);
@@ -161,7 +191,66 @@ export function allocateVolumes(
     }
   }
 
-  return { placements, failures, problems, releases: [...releases.values()] };
+  return { placements, failures, problems, conflicts, releases: [...releases.values()] };
+}
+
+/** Whether preference `a` ranks before `b`: compared element by element, lower first. */
+function isBefore(a: readonly number[], b: readonly number[]): boolean {
+  const i = a.findIndex((value, k) => value !== b[k]);
+  return i !== -1 && a[i]! < b[i]!;
+}
+
+/** Who must, and who should, be apart from whom within each cluster: symmetric, and every component apart from its own replicas. */
+interface Relations {
+  required(cluster: string, component: string): ReadonlySet<string>;
+  preferred(cluster: string, component: string): ReadonlySet<string>;
+}
+
+function relationsOf(requests: readonly VolumeRequest[]): Relations {
+  const required = new Map<string, Set<string>>();
+  const preferred = new Map<string, Set<string>>();
+  const relate = (relation: Map<string, Set<string>>, cluster: string, a: string, b: string) => {
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      const key = componentKey(cluster, from);
+      relation.set(key, (relation.get(key) ?? new Set([from])).add(to));
+    }
+  };
+  for (const request of requests) {
+    relate(required, request.cluster, request.component, request.component);
+    for (const other of request.apartFrom) relate(required, request.cluster, request.component, other);
+    for (const other of request.preferApartFrom) relate(preferred, request.cluster, request.component, other);
+  }
+  const none = new Set<string>();
+  return {
+    required: (cluster, component) => required.get(componentKey(cluster, component)) ?? new Set([component]),
+    preferred: (cluster, component) => preferred.get(componentKey(cluster, component)) ?? none,
+  };
+}
+
+/** Pairs of bound volumes on one node whose components must be apart; each pair once, blamed on the later placement. */
+function keptConflicts(onNode: ReadonlyMap<string, Placement[]>, relations: Relations, requestOf: ReadonlyMap<string, VolumeRequest>): PlacementConflict[] {
+  const conflicts: PlacementConflict[] = [];
+  for (const placements of onNode.values()) {
+    const bound = placements.filter((p) => p.state === "bound");
+    bound.forEach((placement, i) => {
+      for (const other of bound.slice(0, i)) {
+        if (other.cluster !== placement.cluster || !relations.required(placement.cluster, placement.component).has(other.component)) continue;
+        conflicts.push({ request: requestOf.get(claimKey(placement.claim))!, placement, other });
+      }
+    });
+  }
+  return conflicts;
+}
+
+/** The other components whose volumes keep a request off nodes that have room, with those nodes. */
+function blockedBy(request: VolumeRequest, withRoom: readonly PoolNode[], blockers: (node: PoolNode) => Placement[]): AllocationFailure["blockedBy"] {
+  const nodesOf = new Map<string, string[]>();
+  for (const node of withRoom) {
+    for (const component of new Set(blockers(node).map((p) => p.component))) {
+      if (component !== request.component) nodesOf.set(component, [...nodesOf.get(component) ?? [], node.name]);
+    }
+  }
+  return [...nodesOf].sort(([a], [b]) => compareText(a, b)).map(([component, nodes]) => ({ component, nodes }));
 }
 
 /** A previous placement as this render sees it: bound to its requester, or released. */
@@ -199,4 +288,8 @@ function directoryKey(directory: DirectoryRef): string {
 
 function nodeKey(pool: string, node: string): string {
   return `${pool}\0${node}`;
+}
+
+function componentKey(cluster: string, component: string): string {
+  return `${cluster}\0${component}`;
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HostPathPool } from "../../compiler/fleet/fleet.js";
-import { allocateVolumes, type Placement, type VolumeRequest } from "../../compiler/fleet/hostpath.js";
-import type { PlacementRecord } from "../../compiler/source/placements.js";
+import { allocateVolumes, type Placement, type VolumeRequest } from "../../compiler/placement/allocate.js";
+import type { PlacementRecord } from "../../compiler/placement/record.js";
 
 function pool(nodes: Record<string, string[]>, name = "p"): HostPathPool {
   const origin = { file: "clusters/pool.yaml", doc: 0, path: [] };
@@ -20,10 +20,11 @@ function poolsOf(...list: HostPathPool[]): Map<string, HostPathPool> {
   return new Map(list.map((p) => [p.name, p]));
 }
 
-function request(cluster: string, target: HostPathPool, replicas: number, size: string): VolumeRequest {
+function request(cluster: string, target: HostPathPool, replicas: number, size: string, component = "db", apart: Pick<VolumeRequest, "apartFrom" | "preferApartFrom"> = { apartFrom: [], preferApartFrom: [] }): VolumeRequest {
   return {
-    cluster, component: "db", pool: target, size,
-    claims: Array.from({ length: replicas }, (_, i) => ({ namespace: "ns", name: `data-${cluster}-db-${i}` })),
+    cluster, component, pool: target, size,
+    claims: Array.from({ length: replicas }, (_, i) => ({ namespace: "ns", name: `data-${cluster}-${component}-${i}` })),
+    ...apart,
   };
 }
 
