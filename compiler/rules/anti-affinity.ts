@@ -1,4 +1,4 @@
-import type { V1PodAntiAffinity, V1PodDisruptionBudget, V1TopologySpreadConstraint } from "@kubernetes/client-node";
+import type { V1DeploymentStrategy, V1PodAntiAffinity, V1PodDisruptionBudget, V1TopologySpreadConstraint } from "@kubernetes/client-node";
 import { MANAGED_BY, SYNC_WAVE } from "../engines/shared/metadata.js";
 import { podSpecOf } from "../engines/shared/pods.js";
 import type { ClusterBuild, KubeObject, PodSet, Separation } from "../engines/types.js";
@@ -43,6 +43,7 @@ function spread(build: ClusterBuild, zones: boolean): ClusterBuild {
       podSpecOf(object)!.affinity = { podAntiAffinity: antiAffinityOf(separations) };
       const ownSets = separations.filter(({ from }) => from.components.includes(component.name));
       if (zones && ownSets.length > 0) podSpecOf(object)!.topologySpreadConstraints = ownSets.map(({ from }) => zoneSpread(from));
+      if (object.kind === "Deployment" && separations.some((s) => s.level === "required")) withoutSurge(object);
     });
   }
   const budgets = build.disruptionBudgets.map((set) => {
@@ -69,6 +70,16 @@ function antiAffinityOf(separations: readonly Separation[]): V1PodAntiAffinity {
  */
 function zoneSpread(set: PodSet): V1TopologySpreadConstraint {
   return { maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...set.selector } } };
+}
+
+/**
+ * A surge pod of a Deployment whose pods are required apart needs a node none of them is on: where
+ * the replicas fill every eligible node it never schedules, and the rollout never ends. Replacing
+ * one pod at a time needs no spare node.
+ */
+function withoutSurge(object: KubeObject): void {
+  const strategy: V1DeploymentStrategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+  (object as KubeObject & { spec: { strategy?: V1DeploymentStrategy } }).spec.strategy = strategy;
 }
 
 function disruptionBudget(build: ClusterBuild, set: PodSet, workload: KubeObject): V1PodDisruptionBudget & KubeObject {
