@@ -58,6 +58,8 @@ export interface AllocationFailure {
   nodesWithRoom: string[];
   /** Nodes that hold the request's replicas placed by earlier renders. */
   keptNodes: string[];
+  /** The other components of its cluster it must be apart from, whichever side declared it. */
+  apartFrom: string[];
   /** Nodes with room that hold a volume of a component the request must be apart from, by component. */
   blockedBy: { component: string; nodes: string[] }[];
 }
@@ -166,7 +168,8 @@ export function allocateVolumes(
     const withRoom = pool.nodes.filter((node) => free(node).length > 0);
     const nodesWithRoom = withRoom.filter((node) => blockers(node).length === 0);
     if (nodesWithRoom.length < fresh.length) {
-      failures.push({ request, nodesWithRoom: nodesWithRoom.map((n) => n.name), keptNodes: kept, blockedBy: blockedBy(request, withRoom, blockers) });
+      const apartFrom = [...mustAvoid].filter((c) => c !== request.component).sort(compareText);
+      failures.push({ request, nodesWithRoom: nodesWithRoom.map((n) => n.name), keptNodes: kept, apartFrom, blockedBy: blockedBy(request, withRoom, blockers) });
       continue;
     }
     const used = new Set<string>();

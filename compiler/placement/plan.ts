@@ -95,12 +95,12 @@ function releaseCommand(directory: DirectoryRef): string {
   return `clusterc release --pool ${directory.pool} --node ${directory.node} --path ${directory.path}`;
 }
 
-function failureFinding(demand: HostPathDemand, { request, nodesWithRoom, keptNodes, blockedBy }: AllocationFailure): Finding {
+function failureFinding(demand: HostPathDemand, { request, nodesWithRoom, keptNodes, apartFrom, blockedBy }: AllocationFailure): Finding {
   const nodes = nodesWithRoom.length > 0 ? ` (${nodesWithRoom.join(", ")})` : "";
   const besides = keptNodes.length > 0 ? ` besides the ${keptNodes.length} that hold its placed replicas (${keptNodes.join(", ")})` : "";
-  const apart = demand.apartFrom.length > 0 ? ` and apart from ${demand.apartFrom.join(", ")}` : "";
+  const apart = apartFrom.length > 0 ? ` and apart from ${apartFrom.join(", ")}` : "";
   const blocked = blockedBy.map(({ component, nodes }) => `; ${nodes.join(", ")} ${nodes.length === 1 ? "has" : "have"} room but ${nodes.length === 1 ? "holds" : "hold"} volumes of ${component}`).join("");
-  const lower = demand.apartFrom.length > 0 ? ` or lower the replicas of ${[demand.component, ...demand.apartFrom].join(" or ")}` : " or lower replicas";
+  const lower = apartFrom.length > 0 ? ` or lower the replicas of ${[demand.component, ...apartFrom].join(" or ")}` : " or lower replicas";
   return error(storageOrigin(demand, "hostPath", "pool"), ID,
     `${demand.component}: ${demand.replicas} replicas must be on distinct nodes${apart} but pool ${request.pool.name} has ${nodesWithRoom.length} node(s) with a free directory of ${request.size} or more${nodes}${besides}${blocked}; add nodes or directories to the pool,${lower}`);
 }
