@@ -9,6 +9,8 @@ import { recordRendered, scanRendered, type RenderedTree } from "./emit/scan.js"
 import {
   applyChange, finishInterruptedRender, hasInterruptedRender, LockedError, treeChange, withLock, type TreeChange,
 } from "./emit/tree.js";
+import { inventoryOf } from "./placement/inventory.js";
+import { formatPools, type PoolsFormat } from "./pools-report.js";
 import { RENDERED_DIR } from "./source/load.js";
 import { loadParseCache } from "./source/parse-cache.js";
 
@@ -23,6 +25,7 @@ const USAGE = `usage:
   clusterc release --pool POOL --node NODE --path DIR [--node NODE --path DIR...] [--root DIR]
                                                   free directories that released hostPath volumes hold, then render
   clusterc explain CLUSTER [--root DIR]           each effective setting of a cluster and which policy or spec line set it
+  clusterc pools  [--root DIR] [--format text|json|markdown]   who holds each hostPath directory, what is free, how replicas spread
 
 exit codes: 0 ok, 1 findings (errors in specs, broken rules, stale output), 2 usage or internal error`;
 
@@ -44,6 +47,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "lint": return await lint(rest, io);
       case "release": return await release(rest, io);
       case "explain": return await explain(rest, io);
+      case "pools": return await pools(rest, io);
       case undefined: case "help": case "--help": case "-h":
         io.out(USAGE + "\n");
         return command === undefined ? EXIT_USAGE : EXIT_OK;
@@ -212,6 +216,26 @@ async function explain(args: readonly string[], io: Io): Promise<number> {
   }
   io.out(explainCluster(cluster, result.locate));
   return EXIT_OK;
+}
+
+/**
+ * The hostPath layout that `render` would write: every directory of every pool with its holder, what
+ * is free, and how each cluster's replicas spread. Errors in the specs are printed too; the layout is
+ * still shown when only rules failed (a pool without room is when one wants to see it most).
+ */
+async function pools(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...ROOT_OPTION, format: { type: "string", default: "text" } });
+  const format = values.format;
+  if (!isPoolsFormat(format)) throw new UsageError(`--format must be text, json or markdown, not ${format}`);
+  const root = path.resolve(io.cwd, values.root ?? ".");
+  const result = await compileCached(root);
+  printDiagnostics(result.diagnostics, root, io);
+  if (result.fleet && result.placements) io.out(formatPools(inventoryOf(result.fleet.pools, result.placements), format));
+  return hasErrors(result.diagnostics) ? EXIT_FINDINGS : EXIT_OK;
+}
+
+function isPoolsFormat(format: string): format is PoolsFormat {
+  return ["text", "json", "markdown"].includes(format);
 }
 
 /** A GitHub Actions workflow command, which shows the finding on the pull request's diff. */

@@ -8,7 +8,7 @@ import { layoutCluster } from "./emit/layout.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
 import { layoutPlacements } from "./emit/placements.js";
 import { deliveredCluster, deliveryFolders, layoutDelivery, type DeliveryFolder } from "./gitops/delivery.js";
-import type { DirectoryRef } from "./placement/allocate.js";
+import type { DirectoryRef, Placement } from "./placement/allocate.js";
 import { hostPathDemands } from "./placement/demands.js";
 import { placementsOf, planHostPaths } from "./placement/plan.js";
 import { loadPlacements, PLACEMENTS_NAME, recordedPlacements } from "./placement/record.js";
@@ -30,6 +30,8 @@ export interface CompileResult {
   files: Map<string, string>;
   diagnostics: Diagnostic[];
   fleet?: Fleet;
+  /** Every hostPath directory held after this compile, bound or released: what `render` would record. */
+  placements?: readonly Placement[];
   /** Line and column of an origin in the sources, for commands that point at spec lines themselves. */
   locate: (origin: Origin) => { line: number; col: number };
 }
@@ -56,7 +58,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const previous = loadPlacements(root, options.parsed);
   const located = new Map([...sources.files, ...previous.files]);
   const documents = [...sources.files.values()].flatMap((file) => file.documents);
-  const finish = (findings: Finding[], outputs: readonly ClusterOutput[] = [], fleet?: Fleet): CompileResult => {
+  const finish = (findings: Finding[], outputs: readonly ClusterOutput[] = [], planned?: { fleet: Fleet; placements: readonly Placement[] }): CompileResult => {
     const diagnostics = locateFindings(findings, located).sort(compareDiagnostics);
     const locate = (origin: Origin) => locateOrigin(origin, located);
     const failed = hasErrors(diagnostics);
@@ -66,7 +68,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
       files: new Map(produced.flatMap((o) => [...o.text ?? []])),
       diagnostics,
       locate,
-      ...(fleet && { fleet }),
+      ...planned,
     };
   };
 
@@ -99,7 +101,8 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
   findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today));
-  if (findings.some((f) => f.severity === "error")) return finish(findings, [], fleet);
+  const planned = { fleet, placements: hostPaths.placements };
+  if (findings.some((f) => f.severity === "error")) return finish(findings, [], planned);
 
   // Keyed by what the objects are made of, not by the clusters' inputs: most edits to a spec leave them as they are.
   const { gitops } = fleet;
@@ -110,7 +113,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const state = recordedPlacements(hostPaths.placements);
   const stateOutput = await cache.outputFor(PLACEMENTS_NAME, digest([JSON.stringify(state)]), async () => fileOutput(layoutPlacements(state), []));
   outputs.push(deliveryOutput, stateOutput);
-  return finish(findings, outputs, fleet);
+  return finish(findings, outputs, planned);
 }
 
 /**
