@@ -1,7 +1,12 @@
 import { error, type Finding, type Origin } from "../diagnostics.js";
-import type { Resources } from "../engines/shared/resources.js";
 import type { ResourcesSpec } from "../schema/common.js";
 import type { PolicyDocument, PolicyException } from "../schema/policy.js";
+
+/** CPU and memory requests and limits of one container, as the layers set them. */
+export interface Resources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
 
 /** Where an effective value came from, for `clusterc explain` and for findings that point at it. */
 export type Provenance =

@@ -2,9 +2,8 @@ import type { IApplication } from "@kubernetes-models/argo-cd/argoproj.io/v1alph
 import type { IApplicationSet } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet";
 import { MANAGED_BY } from "../engines/shared/metadata.js";
 import type { KubeObject } from "../engines/types.js";
-import type { DeliveredCluster } from "./delivery.js";
 import type { GitOpsSpec } from "../schema/gitops.js";
-import { appNameOf, deliveryLabels, GITOPS_COMPONENT, repoPath } from "./metadata.js";
+import { appNameOf, deliveryLabels, GITOPS_COMPONENT, repoPath, type DeliveredCluster } from "./metadata.js";
 
 type ArgoCdSpec = NonNullable<GitOpsSpec["argocd"]>;
 

@@ -1,19 +1,10 @@
 import type { Origin } from "../diagnostics.js";
 import { folderFiles } from "../emit/layout.js";
 import type { Manifest } from "../engines/types.js";
-import type { Cluster, GitOpsTarget, RESERVED_OUTPUT_DIRS } from "../fleet/fleet.js";
+import type { GitOpsTarget, RESERVED_OUTPUT_DIRS } from "../fleet/fleet.js";
 import { argoCdObjects } from "./argocd.js";
 import { fluxObjects } from "./flux.js";
-
-/**
- * What the delivery objects are made of, besides the GitOps document: the cache keys them on
- * exactly this, so they are built and validated again only when one of these fields changes.
- */
-export type DeliveredCluster = Pick<Cluster, "kind" | "name" | "namespace" | "outputDir">;
-
-export function deliveredCluster({ kind, name, namespace, outputDir }: Cluster): DeliveredCluster {
-  return { kind, name, namespace, outputDir };
-}
+import type { DeliveredCluster } from "./metadata.js";
 
 /** One folder of rendered/ that a GitOps tool reads, e.g. rendered/argocd/. */
 export interface DeliveryFolder {

@@ -1,8 +1,7 @@
 import type { IKustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization";
 import type { KubeObject } from "../engines/types.js";
-import type { DeliveredCluster } from "./delivery.js";
 import type { GitOpsSpec } from "../schema/gitops.js";
-import { deliveryLabels, repoPath } from "./metadata.js";
+import { deliveryLabels, repoPath, type DeliveredCluster } from "./metadata.js";
 
 type FluxSpec = NonNullable<GitOpsSpec["flux"]>;
 

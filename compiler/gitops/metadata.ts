@@ -1,8 +1,18 @@
 import { ENGINES } from "../engines/index.js";
 import { standardLabels } from "../engines/shared/metadata.js";
 import type { Engine } from "../engines/types.js";
-import type { DeliveredCluster } from "./delivery.js";
+import type { Cluster } from "../fleet/fleet.js";
 import { RENDERED_DIR } from "../source/load.js";
+
+/**
+ * What the delivery objects are made of, besides the GitOps document: the cache keys them on
+ * exactly this, so they are built and validated again only when one of these fields changes.
+ */
+export type DeliveredCluster = Pick<Cluster, "kind" | "name" | "namespace" | "outputDir">;
+
+export function deliveredCluster({ kind, name, namespace, outputDir }: Cluster): DeliveredCluster {
+  return { kind, name, namespace, outputDir };
+}
 
 /** The app.kubernetes.io/component of the objects that hand a cluster to Argo CD or Flux. */
 export const GITOPS_COMPONENT = "gitops";

@@ -1,7 +1,7 @@
 import type { V1ResourceRequirements } from "@kubernetes/client-node";
 import { error, type Finding } from "../diagnostics.js";
 import { containersOf, podSpecOf } from "../engines/shared/pods.js";
-import type { Resources } from "../engines/shared/resources.js";
+import type { Resources } from "../fleet/policy.js";
 import type { ClusterBuild } from "../engines/types.js";
 import { compareQuantities } from "../quantity.js";
 import { editManifests } from "./edit.js";
