@@ -11,7 +11,7 @@ import fg from "fast-glob";
  */
 export const CACHE_DIR = ".clusterc-cache";
 /** Bumped when the layout of any cache file changes. */
-const FORMAT = 3;
+const FORMAT = 4;
 
 /** Which compiler build wrote a cache file. */
 interface Header {

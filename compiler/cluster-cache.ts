@@ -14,12 +14,15 @@ export interface ClusterOutput {
   files: FileDigest[];
   text?: Map<string, string>;
   findings: Finding[];
+  /** The labels of the cluster's start-up stages, in order, which its Flux Kustomizations follow; none for the fleet's own files. */
+  stages: string[];
 }
 
 interface CachedOutput {
   key: string;
   files: FileDigest[];
   findings: Finding[];
+  stages: string[];
 }
 
 interface Entry {
@@ -69,10 +72,10 @@ export class ClusterCache {
     if (cached?.key === key && this.isOnDisk(cached.files)) {
       if (current === undefined) this.entries.keep(cluster);
       else if (current.output !== cached) this.entries.set(cluster, { ...current, output: cached });
-      return { files: cached.files, findings: cached.findings };
+      return { files: cached.files, findings: cached.findings, stages: cached.stages };
     }
     const output = await compute();
-    this.entries.set(cluster, { ...current, output: { key, files: output.files, findings: output.findings } });
+    this.entries.set(cluster, { ...current, output: { key, files: output.files, findings: output.findings, stages: output.stages } });
     return output;
   }
 

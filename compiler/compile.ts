@@ -107,12 +107,12 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
 
   // Keyed by what the objects are made of, not by the clusters' inputs: most edits to a spec leave them as they are.
   const { gitops } = fleet;
-  const delivered = fleet.clusters.map(deliveredCluster);
+  const delivered = fleet.clusters.map((cluster, i) => deliveredCluster(cluster, outputs[i]!.stages));
   const deliveryKey = digest([JSON.stringify(gitops ?? null), JSON.stringify(delivered)]);
   const deliveryOutput = await cache.outputFor(DELIVERY, deliveryKey, () => compileDelivery(gitops ? deliveryFolders(gitops, delivered) : []));
   findings.push(...deliveryOutput.findings);
   const state = recordedPlacements(hostPaths.placements);
-  const stateOutput = await cache.outputFor(PLACEMENTS_NAME, digest([JSON.stringify(state)]), async () => fileOutput(layoutPlacements(state), []));
+  const stateOutput = await cache.outputFor(PLACEMENTS_NAME, digest([JSON.stringify(state)]), async () => fileOutput(layoutPlacements(state), [], []));
   outputs.push(deliveryOutput, stateOutput);
   return finish(findings, outputs, planned);
 }
@@ -131,16 +131,17 @@ async function compileCluster(build: ClusterBuild, context: RuleContext): Promis
     findings.push(...result.findings);
   }
   findings.push(...await validateManifests(current.manifests));
-  return fileOutput(new Map(layoutCluster(current)), findings);
+  const layout = layoutCluster(current);
+  return fileOutput(new Map(layout.files), findings, layout.stages);
 }
 
 /** The Argo CD and Flux folders, checked against their CRDs' OpenAPI models. */
 async function compileDelivery(delivery: readonly DeliveryFolder[]): Promise<ClusterOutput> {
-  return fileOutput(layoutDelivery(delivery), await validateManifests(delivery.flatMap((folder) => folder.manifests)));
+  return fileOutput(layoutDelivery(delivery), await validateManifests(delivery.flatMap((folder) => folder.manifests)), []);
 }
 
-function fileOutput(text: Map<string, string>, findings: Finding[]): ClusterOutput {
-  return { files: [...text].map(([file, content]) => [file, textDigest(content)]), text, findings };
+function fileOutput(text: Map<string, string>, findings: Finding[], stages: string[]): ClusterOutput {
+  return { files: [...text].map(([file, content]) => [file, textDigest(content)]), text, findings, stages };
 }
 
 /** Every file that holds a policy or a pool, by the digest of its text: inputs that any cluster's output may depend on. */

@@ -8,10 +8,13 @@ import { RENDERED_DIR } from "../source/load.js";
  * What the delivery objects are made of, besides the GitOps document: the cache keys them on
  * exactly this, so they are built and validated again only when one of these fields changes.
  */
-export type DeliveredCluster = Pick<Cluster, "kind" | "name" | "namespace" | "outputDir">;
+export interface DeliveredCluster extends Pick<Cluster, "kind" | "name" | "namespace" | "outputDir"> {
+  /** The labels of the cluster's start-up stages in order, as its folder lays them out (emit/stages.ts). */
+  stages: readonly string[];
+}
 
-export function deliveredCluster({ kind, name, namespace, outputDir }: Cluster): DeliveredCluster {
-  return { kind, name, namespace, outputDir };
+export function deliveredCluster({ kind, name, namespace, outputDir }: Cluster, stages: readonly string[]): DeliveredCluster {
+  return { kind, name, namespace, outputDir, stages };
 }
 
 /** The app.kubernetes.io/component of the objects that hand a cluster to Argo CD or Flux. */

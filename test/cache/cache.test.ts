@@ -89,7 +89,7 @@ describe("the cluster cache", () => {
     }],
     ["a policy", (root) => edit(root, "policies/base.yaml", (t) => t.replace("required", "preferred"))],
     ["a pool", (root) => edit(root, "clusters/pool.yaml", (t) => t.replace("name: n3", "name: n3, zone: z3"))],
-    ["a file of its output is edited by hand", (root) => edit(root, "rendered/beta/service-beta-pd.yaml", (t) => t.replace("2379", "2378"))],
+    ["a file of its output is edited by hand", (root) => edit(root, "rendered/beta/0-pd/service-beta-pd.yaml", (t) => t.replace("2379", "2378"))],
   ];
   for (const [what, change] of invalidations) {
     it(`compiles a cluster again when ${what}`, async () => {
@@ -269,8 +269,8 @@ describe("a render with the caches of earlier runs", () => {
     ["add one the pool has no room for", (root) => writeFile(path.join(root, "clusters/delta.yaml"), BETA_ON_POOL.replace("name: beta", "name: delta"))],
     ["remove that one", (root) => rm(path.join(root, "clusters/delta.yaml"))],
     ["remove a cluster", (root) => rm(path.join(root, "clusters/gamma.yaml"))],
-    ["edit a rendered file by hand", (root) => edit(root, "rendered/beta/service-beta-pd.yaml", (t) => t.replace("2379", "2378"))],
-    ["delete a rendered file", (root) => rm(path.join(root, "rendered/team/alpha/service-alpha-pd.yaml"))],
+    ["edit a rendered file by hand", (root) => edit(root, "rendered/beta/0-pd/service-beta-pd.yaml", (t) => t.replace("2379", "2378"))],
+    ["delete a rendered file", (root) => rm(path.join(root, "rendered/team/alpha/0-pd/service-alpha-pd.yaml"))],
     ["add a stray file to rendered/", (root) => writeFile(path.join(root, "rendered/beta/stray.yaml"), "kind: ConfigMap\n")],
     ["break a spec", (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("version:", "verison:"))],
     ["fix it", (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("verison:", "version:"))],

@@ -16,9 +16,11 @@ describe("clusterc render and check", () => {
     await project.cleanup();
     assert.equal(code, 0);
     assert.ok([...files.keys()].every((f) => f.startsWith("prod/orders/")));
-    assert.ok(files.has("prod/orders/statefulset-orders-pd.yaml"));
-    const listed = (files.get("prod/orders/kustomization.yaml")!.match(/^ *- (\S+)$/gm) ?? []).map((l) => l.trim().slice(2)).sort();
-    assert.deepEqual(listed, [...files.keys()].filter((f) => !f.endsWith("kustomization.yaml")).map((f) => path.basename(f)).sort());
+    assert.ok(files.has("prod/orders/0-pd/statefulset-orders-pd.yaml"));
+    // AND the cluster's kustomization.yaml lists its stage folders, whose kustomization.yaml files list every object file once
+    const listed = (dir: string) => (files.get(`${dir}/kustomization.yaml`)!.match(/^ *- (\S+)$/gm) ?? []).map((l) => `${dir}/${l.trim().slice(2)}`);
+    const objectFiles = listed("prod/orders").flatMap(listed).sort();
+    assert.deepEqual(objectFiles, [...files.keys()].filter((f) => !f.endsWith("kustomization.yaml")).sort());
   });
 
   it("check passes on fresh output, then fails with a unified diff after a spec edit", async () => {
@@ -31,10 +33,10 @@ describe("clusterc render and check", () => {
     assert.equal(fresh.code, 0);
     assert.equal(fresh.stdout, "");
     assert.equal(stale.code, 1);
-    assert.match(stale.stdout, /^--- a\/rendered\/orders\/statefulset-orders-pd\.yaml$/m);
+    assert.match(stale.stdout, /^--- a\/rendered\/orders\/0-pd\/statefulset-orders-pd\.yaml$/m);
     assert.match(stale.stdout, /^-\s+image: pingcap\/pd:v7\.5\.1$/m);
     assert.match(stale.stdout, /^\+\s+image: pingcap\/pd:v7\.5\.2$/m);
-    assert.match(stale.stderr, /changed: rendered\/orders\/statefulset-orders-pd\.yaml/);
+    assert.match(stale.stderr, /changed: rendered\/orders\/0-pd\/statefulset-orders-pd\.yaml/);
     assert.match(stale.stderr, /npx clusterc render/);
   });
 
@@ -43,16 +45,16 @@ describe("clusterc render and check", () => {
     await runCli(["render"], project.root);
     await mkdir(path.join(project.root, "rendered/old"), { recursive: true });
     await writeFile(path.join(project.root, "rendered/old/service-gone.yaml"), "kind: Service\n");
-    await rm(path.join(project.root, "rendered/orders/service-orders-pd.yaml"));
+    await rm(path.join(project.root, "rendered/orders/0-pd/service-orders-pd.yaml"));
     const stale = await runCli(["check"], project.root);
     const rendered = await runCli(["render"], project.root);
     const files = await readTree(path.join(project.root, "rendered"));
     await project.cleanup();
     assert.equal(stale.code, 1);
-    assert.match(stale.stderr, /missing: rendered\/orders\/service-orders-pd\.yaml/);
+    assert.match(stale.stderr, /missing: rendered\/orders\/0-pd\/service-orders-pd\.yaml/);
     assert.match(stale.stderr, /extra: +rendered\/old\/service-gone\.yaml/);
     assert.equal(rendered.code, 0);
-    assert.ok(files.has("orders/service-orders-pd.yaml"));
+    assert.ok(files.has("orders/0-pd/service-orders-pd.yaml"));
     assert.ok(![...files.keys()].some((f) => f.startsWith("old/")));
   });
 
@@ -71,8 +73,8 @@ describe("clusterc render and check", () => {
     const unknown = await runCli(["render", "--only", "gamma"], project.root);
     await project.cleanup();
     assert.equal(code, 0);
-    assert.match(files.get("alpha/statefulset-alpha-pd.yaml")!, /pd:v7\.5\.1/);
-    assert.match(files.get("beta/statefulset-beta-pd.yaml")!, /pd:v7\.5\.2/);
+    assert.match(files.get("alpha/0-pd/statefulset-alpha-pd.yaml")!, /pd:v7\.5\.1/);
+    assert.match(files.get("beta/0-pd/statefulset-beta-pd.yaml")!, /pd:v7\.5\.2/);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no cluster named gamma/);
   });

@@ -70,10 +70,11 @@ describe("removing a cluster's spec", () => {
       assert.deepEqual([...after.keys()].filter((f) => f.includes("orders")), []);
       assert.deepEqual((parse(after.get("argocd/kustomization.yaml")!) as { resources: string[] }).resources,
         ["application-billing.yaml", "application-reports.yaml"]);
-      assert.deepEqual((parse(after.get("flux/kustomization.yaml")!) as { resources: string[] }).resources,
-        ["kustomization-billing.yaml", "kustomization-reports.yaml"]);
+      const stages = (cluster: string) => ["pd", "tikv", "tidb"].map((s) => `kustomization-${cluster}-${s}.yaml`).concat(`kustomization-${cluster}.yaml`);
+      assert.deepEqual((parse(after.get("flux/kustomization.yaml")!) as { resources: string[] }).resources, [...stages("billing"), ...stages("reports")]);
       // AND the remaining Applications and Kustomizations are unchanged
-      for (const file of ["argocd/application-billing.yaml", "argocd/application-reports.yaml", "flux/kustomization-billing.yaml", "flux/kustomization-reports.yaml"]) {
+      const fluxFiles = [...stages("billing"), ...stages("reports")].map((f) => `flux/${f}`);
+      for (const file of ["argocd/application-billing.yaml", "argocd/application-reports.yaml", ...fluxFiles]) {
         assert.equal(after.get(file), before.get(file), file);
       }
     } finally {

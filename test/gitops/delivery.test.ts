@@ -3,9 +3,14 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { compile } from "../../compiler/compile.js";
 import { deliveryFolders } from "../../compiler/gitops/delivery.js";
+import { deliveredCluster } from "../../compiler/gitops/metadata.js";
+import type { Fleet } from "../../compiler/fleet/fleet.js";
 import { validateManifests } from "../../compiler/validate/validate.js";
 import { compileProject, tempProject, type RenderedObject } from "../helpers.js";
-import { gitOpsDoc, REPO_URL, TWO_CLUSTERS } from "./fixtures.js";
+import { gitOpsDoc, REPO_URL, TIDB_STAGES, TWO_CLUSTERS } from "./fixtures.js";
+
+/** The fleet's clusters as the delivery objects see them, each in the stages a TiDB cluster renders. */
+const delivered = (fleet: Fleet) => fleet.clusters.map((cluster) => deliveredCluster(cluster, TIDB_STAGES));
 
 const BOTH_TOOLS = gitOpsDoc("databases", `  repoURL: ${REPO_URL}
   revision: release
@@ -76,28 +81,41 @@ describe("GitOps delivery objects", () => {
     assert.deepEqual(reports.metadata.labels, LABELS("reports"));
   });
 
-  it("renders one Flux Kustomization per cluster, pointing at the cluster's folder", async () => {
+  it("renders one Flux Kustomization per start-up stage of each cluster, chained in stage order", async () => {
     // GIVEN the same project
     // WHEN it compiles
     const { objects } = await compileProject({ ...TWO_CLUSTERS, "clusters/gitops.yaml": BOTH_TOOLS });
-    // THEN rendered/flux/ holds a Kustomization per cluster and a kustomization.yaml listing them
-    assert.deepEqual(filesUnder(objects, "flux"), ["flux/kustomization-orders.yaml", "flux/kustomization-reports.yaml", "flux/kustomization.yaml"]);
-    assert.deepEqual(objects.get("flux/kustomization.yaml")!.resources, ["kustomization-orders.yaml", "kustomization-reports.yaml"]);
-    // AND each Kustomization prunes, waits, and targets the cluster's namespace from the named source
-    assert.deepEqual(objects.get("flux/kustomization-orders.yaml"), {
+    // THEN rendered/flux/ holds a Kustomization per stage and a kustomization.yaml listing them, cluster by cluster in stage order
+    const names = (cluster: string) => [...TIDB_STAGES.slice(0, -1).map((stage) => `${cluster}-${stage}`), cluster];
+    const listed = [...names("orders"), ...names("reports")].map((name) => `kustomization-${name}.yaml`);
+    assert.deepEqual(filesUnder(objects, "flux"), [...listed.map((f) => `flux/${f}`), "flux/kustomization.yaml"].sort());
+    assert.deepEqual(objects.get("flux/kustomization.yaml")!.resources, listed);
+    // AND the first stage depends on nothing, prunes, waits, and targets the cluster's namespace from the named source
+    assert.deepEqual(objects.get("flux/kustomization-orders-pd.yaml"), {
       apiVersion: "kustomize.toolkit.fluxcd.io/v1",
       kind: "Kustomization",
-      metadata: { name: "orders", namespace: "flux", labels: LABELS("orders") },
+      metadata: { name: "orders-pd", namespace: "flux", labels: LABELS("orders") },
       spec: {
         interval: "5m",
-        path: "./rendered/prod/orders",
+        path: "./rendered/prod/orders/0-pd",
         prune: true,
         sourceRef: { kind: "OCIRepository", name: "fleet" },
         targetNamespace: "shop",
         wait: true,
       },
     });
-    assert.equal(objects.get("flux/kustomization-reports.yaml")!.spec.path, "./rendered/staging/reports");
+    // AND every later stage is the same but for its path and name, and depends on the stage before it;
+    // the last stage, the one that is Ready when the whole cluster is, keeps the cluster's name
+    for (const [cluster, dir] of [["orders", "prod/orders"], ["reports", "staging/reports"]] as const) {
+      const chain = names(cluster).map((name) => objects.get(`flux/kustomization-${name}.yaml`)!);
+      chain.forEach((kustomization, i) => {
+        assert.equal(kustomization.spec.path, `./rendered/${dir}/${i}-${TIDB_STAGES[i]}`);
+        assert.deepEqual(kustomization.spec.dependsOn, i === 0 ? undefined : [{ name: chain[i - 1]!.metadata.name }]);
+        assert.equal(kustomization.spec.wait, true);
+        assert.equal(kustomization.spec.prune, true);
+        assert.equal(kustomization.spec.targetNamespace, cluster === "orders" ? "shop" : "reports");
+      });
+    }
   });
 
   it("fills in the documented defaults", async () => {
@@ -122,7 +140,7 @@ describe("GitOps delivery objects", () => {
     const none = await compileProject(TWO_CLUSTERS);
     // THEN the first has rendered/flux/ but no rendered/argocd/; the second neither
     assert.deepEqual(fluxOnly.diagnostics, []);
-    assert.equal(filesUnder(fluxOnly.objects, "flux").length, 3);
+    assert.equal(filesUnder(fluxOnly.objects, "flux").length, 2 * TIDB_STAGES.length + 1);
     assert.deepEqual(filesUnder(fluxOnly.objects, "argocd"), []);
     assert.deepEqual(none.diagnostics, []);
     assert.ok(none.objects.size > 0);
@@ -164,7 +182,7 @@ describe("GitOps delivery objects", () => {
         const { fleet, diagnostics } = await compile(project.root);
         assert.deepEqual(diagnostics, []);
         // WHEN the delivery objects are validated with the Argo CD and Flux models
-        const manifests = deliveryFolders(fleet!.gitops!, fleet!.clusters).flatMap((f) => f.manifests);
+        const manifests = deliveryFolders(fleet!.gitops!, delivered(fleet!)).flatMap((f) => f.manifests);
         // THEN there are some, of every kind, and none fails
         assert.deepEqual([...new Set(manifests.map((m) => m.object.kind))].sort(),
           mode === "applications" ? ["Application", "Kustomization"] : ["ApplicationSet", "Kustomization"]);
@@ -180,12 +198,12 @@ describe("GitOps delivery objects", () => {
     const project = await tempProject({ ...TWO_CLUSTERS, "clusters/gitops.yaml": gitOpsDoc("databases", "  flux: {}\n") });
     try {
       const { fleet } = await compile(project.root);
-      const [folder] = deliveryFolders(fleet!.gitops!, fleet!.clusters);
+      const [folder] = deliveryFolders(fleet!.gitops!, delivered(fleet!));
       const broken = folder!.manifests.map((m) => ({ ...m, object: { ...m.object, spec: { ...(m.object as RenderedObject).spec, interval: undefined } } }));
       // WHEN it is validated
       const findings = await validateManifests(broken);
-      // THEN each object fails with k8s-schema, pointing at spec.flux of the GitOps document
-      assert.equal(findings.length, 2);
+      // THEN each object (four stages of two clusters) fails with k8s-schema, pointing at spec.flux of the GitOps document
+      assert.equal(findings.length, 8);
       for (const finding of findings) {
         assert.equal(finding.ruleId, "k8s-schema");
         assert.deepEqual(finding.origin, { file: "clusters/gitops.yaml", doc: 0, path: ["spec", "flux"] });

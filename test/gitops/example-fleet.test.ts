@@ -51,19 +51,25 @@ describe("the example fleet's GitOps folders", () => {
     }
   });
 
-  it("every Application and Kustomization points at a rendered cluster folder, one per cluster", () => {
-    // GIVEN the rendered tree
-    const clusterDirs = [...fleet.files.keys()]
+  it("every Application points at a cluster folder and every Flux Kustomization at one of its stage folders, each once", () => {
+    // GIVEN the rendered tree: cluster folders, and the stage folders each cluster's kustomization.yaml lists
+    const folders = new Set([...fleet.files.keys()]
       .filter((f) => f.endsWith("/kustomization.yaml") && !f.startsWith("argocd/") && !f.startsWith("flux/"))
-      .map((f) => `rendered/${path.posix.dirname(f)}`)
-      .sort();
+      .map((f) => path.posix.dirname(f)));
+    const clusterDirs = [...folders].filter((dir) => !folders.has(path.posix.dirname(dir))).sort();
     assert.ok(clusterDirs.length >= 2);
+    const stageDirs = clusterDirs.flatMap((dir) => {
+      const { resources } = parse(fleet.files.get(`${dir}/kustomization.yaml`)!) as { resources: string[] };
+      const stages = resources.map((r) => `${dir}/${r}`).filter((r) => folders.has(r));
+      return stages.length > 0 ? stages : [dir];
+    });
+    assert.ok(stageDirs.length > clusterDirs.length);
     // WHEN we collect where Argo CD and Flux are told to look
     const appPaths = listedObjects(fleet.files, "argocd").map((app) => app.spec.source.path as string).sort();
     const fluxPaths = listedObjects(fleet.files, "flux").map((k) => (k.spec.path as string).replace(/^\.\//, "")).sort();
-    // THEN each names a folder of the tree that holds a kustomization.yaml, and every cluster folder is named once
-    assert.deepEqual(appPaths, clusterDirs);
-    assert.deepEqual(fluxPaths, clusterDirs);
+    // THEN Argo CD reads every cluster folder once, and Flux every stage folder once
+    assert.deepEqual(appPaths, clusterDirs.map((dir) => `rendered/${dir}`));
+    assert.deepEqual(fluxPaths, stageDirs.map((dir) => `rendered/${dir}`).sort());
   });
 
   for (const [mode, dirs] of [["applications", ["argocd", "flux"]], ["applicationset", ["argocd"]]] as const) {

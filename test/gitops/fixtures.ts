@@ -16,3 +16,6 @@ export const TWO_CLUSTERS: Record<string, string> = {
   "clusters/prod/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC).replace("metadata: { name: orders }", "metadata: { name: orders, namespace: shop }"),
   "clusters/staging/reports.yaml": tidbSpec("reports", MINIMAL_TIDB_SPEC),
 };
+
+/** The start-up stages of a TiDB cluster whose root password is a secretRef, in order. */
+export const TIDB_STAGES = ["pd", "tikv", "tidb", "post-sync"];

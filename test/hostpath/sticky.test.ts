@@ -58,9 +58,9 @@ describe("sticky hostPath placement", () => {
     const two = await clusterc(root, "render");
     // THEN the volume of ordinal 2 is still rendered, unchanged, and recorded as released
     assert.equal(two.code, 0, two.stderr);
-    assert.deepEqual(folder(two.files, "orders").get("orders/persistentvolume-orders-data-orders-tikv-2.yaml"),
-      three.files.get("orders/persistentvolume-orders-data-orders-tikv-2.yaml"));
-    assert.match(two.files.get("orders/kustomization.yaml")!, /persistentvolume-orders-data-orders-tikv-2\.yaml/);
+    assert.deepEqual(folder(two.files, "orders").get("orders/1-tikv/persistentvolume-orders-data-orders-tikv-2.yaml"),
+      three.files.get("orders/1-tikv/persistentvolume-orders-data-orders-tikv-2.yaml"));
+    assert.match(two.files.get("orders/1-tikv/kustomization.yaml")!, /persistentvolume-orders-data-orders-tikv-2\.yaml/);
     const released = stateOf(two.files).filter((e) => e.state === "released");
     assert.deepEqual(released.map(claimOf), ["orders/data-orders-tikv-2"]);
     // AND a warning points at the pool directory it holds and says how to free it
