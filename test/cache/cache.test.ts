@@ -261,6 +261,8 @@ describe("a render with the caches of earlier runs", () => {
     ["point Argo CD and Flux at another branch", (root) => edit(root, "clusters/gitops.yaml", (t) => t.replace("argocd: {}", "revision: release\n  argocd: {}"))],
     ["put a cluster in its own namespace (its Application and Kustomization follow)",
       (root) => edit(root, "clusters/alpha.yaml", (t) => t.replace("metadata: { name: alpha }", "metadata: { name: alpha, namespace: shop }"))],
+    ["give a cluster a start-up stage more, which only its Flux Kustomizations show (an ExternalSecret applied first)",
+      (root) => edit(root, "clusters/alpha.yaml", (t) => t.replace("secretRef: { name: root, key: password }", "externalSecret: { store: vault, remoteKey: db/alpha/root }"))],
     ["move a spec to another folder", async (root) => {
       await mkdir(path.join(root, "clusters/team"));
       await rename(path.join(root, "clusters/alpha.yaml"), path.join(root, "clusters/team/alpha.yaml"));
@@ -270,7 +272,7 @@ describe("a render with the caches of earlier runs", () => {
     ["remove that one", (root) => rm(path.join(root, "clusters/delta.yaml"))],
     ["remove a cluster", (root) => rm(path.join(root, "clusters/gamma.yaml"))],
     ["edit a rendered file by hand", (root) => edit(root, "rendered/beta/0-pd/service-beta-pd.yaml", (t) => t.replace("2379", "2378"))],
-    ["delete a rendered file", (root) => rm(path.join(root, "rendered/team/alpha/0-pd/service-alpha-pd.yaml"))],
+    ["delete a rendered file", (root) => rm(path.join(root, "rendered/team/alpha/1-pd/service-alpha-pd.yaml"))],
     ["add a stray file to rendered/", (root) => writeFile(path.join(root, "rendered/beta/stray.yaml"), "kind: ConfigMap\n")],
     ["break a spec", (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("version:", "verison:"))],
     ["fix it", (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("verison:", "version:"))],
