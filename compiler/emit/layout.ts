@@ -1,8 +1,7 @@
-import { SYNC_WAVE } from "../engines/shared/metadata.js";
 import type { ClusterBuild, KubeObject } from "../engines/types.js";
 import { compareText } from "../text-order.js";
 import { toCanonicalYaml } from "./serialize.js";
-import { stageDirs, stagesOf } from "./stages.js";
+import { stageDirs, stagesOf, syncWave } from "./stages.js";
 
 /** Within a sync wave, the order in which objects can be applied: what others depend on comes first. */
 const KIND_ORDER = [
@@ -14,17 +13,13 @@ export function objectFileName(object: KubeObject): string {
   return `${object.kind}-${object.metadata.name}.yaml`.toLowerCase();
 }
 
-function wave(object: KubeObject): number {
-  return Number(object.metadata.annotations?.[SYNC_WAVE] ?? 0);
-}
-
 function kindRank(object: KubeObject): number {
   const rank = KIND_ORDER.indexOf(object.kind);
   return rank === -1 ? KIND_ORDER.length : rank;
 }
 
 export function applyOrder(a: KubeObject, b: KubeObject): number {
-  return wave(a) - wave(b) || kindRank(a) - kindRank(b) || compareText(a.metadata.name, b.metadata.name);
+  return syncWave(a) - syncWave(b) || kindRank(a) - kindRank(b) || compareText(a.metadata.name, b.metadata.name);
 }
 
 function kustomizationFile(dir: string, resources: readonly string[]): [string, string] {

@@ -4,28 +4,42 @@ import { compareText } from "../text-order.js";
 
 const HOOK = "argocd.argoproj.io/hook";
 const COMPONENT = "app.kubernetes.io/component";
-/** Argo CD runs PostSync hooks once every wave is healthy: their stage comes after every wave. */
-const POST_SYNC = { hook: "PostSync", rank: Infinity, label: "post-sync" } as const;
+/**
+ * The Argo CD hooks that have a place in the start-up order: PreSync hooks run before every wave,
+ * PostSync hooks once every wave is healthy, so each gets a stage of its own. A Sync hook runs in
+ * its wave, like any object.
+ */
+const HOOK_STAGES: Readonly<Record<string, { rank: number; label: string }>> = {
+  PreSync: { rank: -Infinity, label: "pre-sync" },
+  PostSync: { rank: Infinity, label: "post-sync" },
+};
 
 /**
- * A start-up stage of a cluster: the objects Argo CD applies in one sync wave, or its PostSync
- * hooks. Flux, which has no waves, applies one stage after another (gitops/flux.ts).
+ * A start-up stage of a cluster: the objects Argo CD applies in one sync wave, or its PreSync or
+ * PostSync hooks. Flux, which has no waves, applies one stage after another (gitops/flux.ts).
  */
 export interface Stage {
-  /** Names the stage: the components of its objects, e.g. "pd", or "post-sync" for the hooks. */
+  /** Names the stage: the components of its objects, e.g. "pd", or "pre-sync" and "post-sync" for hooks. */
   label: string;
   objects: KubeObject[];
 }
 
+/** The object's Argo CD sync wave; 0 without one, as Argo CD takes it. */
+export function syncWave(object: KubeObject): number {
+  return Number(object.metadata.annotations?.[SYNC_WAVE] ?? 0);
+}
+
 function rankOf(object: KubeObject): number {
   const hook = object.metadata.annotations?.[HOOK];
-  if (hook === undefined) return Number(object.metadata.annotations?.[SYNC_WAVE] ?? 0);
-  if (hook === POST_SYNC.hook) return POST_SYNC.rank;
-  throw new Error(`layout bug: ${object.kind} ${object.metadata.name} is an Argo CD ${hook} hook, which has no start-up stage`);
+  if (hook === undefined || hook === "Sync") return syncWave(object);
+  const stage = HOOK_STAGES[hook];
+  if (stage === undefined) throw new Error(`layout bug: ${object.kind} ${object.metadata.name} is an Argo CD ${hook} hook, which has no start-up stage`);
+  return stage.rank;
 }
 
 function labelOf(rank: number, objects: readonly KubeObject[]): string {
-  if (rank === POST_SYNC.rank) return POST_SYNC.label;
+  const hookStage = Object.values(HOOK_STAGES).find((stage) => stage.rank === rank);
+  if (hookStage) return hookStage.label;
   const components = objects.map((o) => {
     const component = o.metadata.labels?.[COMPONENT];
     if (component === undefined) throw new Error(`layout bug: ${o.kind} ${o.metadata.name} has no ${COMPONENT} label`);
@@ -36,7 +50,7 @@ function labelOf(rank: number, objects: readonly KubeObject[]): string {
 
 /**
  * The cluster's objects by stage, in the order they start: from what the engines and rules already
- * declare (the sync wave of each object, the PostSync hook), never from the kind of cluster.
+ * declare (the sync wave of each object, its hook), never from the kind of cluster.
  */
 export function stagesOf(objects: readonly KubeObject[]): Stage[] {
   const byRank = new Map<number, KubeObject[]>();

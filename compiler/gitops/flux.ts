@@ -33,8 +33,8 @@ function stageRefs(cluster: DeliveredCluster): StageRef[] {
  * One Flux Kustomization per stage of each cluster, each depending on the stage before it. `wait`
  * makes a stage Ready only once its workloads have rolled out, and kustomize-controller applies a
  * Kustomization only when each of its dependsOn is Ready with the revision it is about to apply
- * (checkDependencies, internal/controller/kustomization_controller.go): so an upgrade rolls PD, then
- * TiKV, then TiDB. `prune` removes what a stage no longer holds, except objects marked
+ * (checkDependencies, internal/controller/kustomization_controller.go): so an upgrade rolls one stage
+ * after the other (for TiDB: PD, then TiKV, then TiDB). `prune` removes what a stage no longer holds, except objects marked
  * `kustomize.toolkit.fluxcd.io/prune: disabled` (volumes and claims).
  */
 export function fluxObjects(flux: FluxSpec, clusters: readonly DeliveredCluster[]): KubeObject[] {

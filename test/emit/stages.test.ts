@@ -38,6 +38,12 @@ describe("start-up stages", () => {
       labels: ["secret", "app"],
     },
     {
+      name: "PreSync hooks come before every wave; a Sync hook is in its wave",
+      objects: [object("Deployment", "app", 0), object("Job", "check", 0, { "argocd.argoproj.io/hook": "Sync" }), object("Job", "migrate", 5, { "argocd.argoproj.io/hook": "PreSync" })],
+      stages: [["Job/migrate"], ["Deployment/app", "Job/check"]],
+      labels: ["pre-sync", "app-check"],
+    },
+    {
       name: "a wave of two components is named after both, in code-point order",
       objects: [object("StatefulSet", "tikv", 1), object("StatefulSet", "pd", 1), object("Deployment", "tidb", 2)],
       stages: [["StatefulSet/tikv", "StatefulSet/pd"], ["Deployment/tidb"]],
@@ -54,8 +60,8 @@ describe("start-up stages", () => {
     });
   }
 
-  it("refuses what it cannot order: a hook other than PostSync, one component in two stages", () => {
-    assert.throws(() => stagesOf([object("Job", "migrate", 0, { "argocd.argoproj.io/hook": "PreSync" })]), /PreSync hook/);
+  it("refuses what it cannot order: a hook phase Flux has no place for, one component in two stages", () => {
+    assert.throws(() => stagesOf([object("Job", "cleanup", 0, { "argocd.argoproj.io/hook": "SyncFail" })]), /SyncFail hook/);
     assert.throws(() => stagesOf([object("Service", "pd", 0), object("StatefulSet", "pd", 1)]), /two stages share a label \(pd, pd\)/);
   });
 
