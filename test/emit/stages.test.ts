@@ -20,7 +20,7 @@ const POST_SYNC = { "argocd.argoproj.io/hook": "PostSync" };
 /** Only what layout reads of a build: the cluster's output folder and its objects. */
 function build(objects: KubeObject[]): ClusterBuild {
   const cluster = { kind: "TiDBCluster", ...CLUSTER, outputDir: "prod/solo" } as Cluster;
-  return { cluster, manifests: objects.map((o) => ({ object: o, origin: { file: "clusters/prod/solo.yaml", doc: 0, path: [] } })), components: [] };
+  return { cluster, manifests: objects.map((o) => ({ object: o, origin: { file: "clusters/prod/solo.yaml", doc: 0, path: [] } })), components: [], disruptionBudgets: [] };
 }
 
 describe("start-up stages", () => {
