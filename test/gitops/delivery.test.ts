@@ -118,6 +118,24 @@ describe("GitOps delivery objects", () => {
     }
   });
 
+  it("an upgrade changes each component's workload inside its own stage, and no Flux Kustomization", async () => {
+    // GIVEN the same project before and after a version upgrade
+    const files: Record<string, string> = { ...TWO_CLUSTERS, "clusters/gitops.yaml": BOTH_TOOLS };
+    const before = await compileProject(files);
+    const after = await compileProject({ ...files, "clusters/prod/orders.yaml": files["clusters/prod/orders.yaml"]!.replace("v7.5.1", "v7.5.2") });
+    // WHEN the rendered files are compared
+    const changed = [...after.objects.keys()].filter((f) => JSON.stringify(after.objects.get(f)) !== JSON.stringify(before.objects.get(f))).sort();
+    // THEN the PD, TiKV and TiDB workloads changed, each in the stage folder that one Kustomization of the chain applies
+    for (const workload of ["prod/orders/0-pd/statefulset-orders-pd.yaml", "prod/orders/1-tikv/statefulset-orders-tikv.yaml", "prod/orders/2-tidb/deployment-orders-tidb.yaml"]) {
+      assert.ok(changed.includes(workload), workload);
+    }
+    // AND nothing changed outside orders' stage folders
+    assert.deepEqual(changed.filter((f) => !/^prod\/orders\/\d-[a-z-]+\//.test(f)), []);
+    // AND rendered/flux/ is the same: the chain that orders the upgrade is the one already in the cluster
+    assert.deepEqual(filesUnder(after.objects, "flux"), filesUnder(before.objects, "flux"));
+    for (const file of filesUnder(after.objects, "flux")) assert.deepEqual(after.objects.get(file), before.objects.get(file), file);
+  });
+
   it("fills in the documented defaults", async () => {
     // GIVEN a GitOps document that names only the repository and the tools
     const minimal = gitOpsDoc("databases", `  repoURL: ${REPO_URL}\n  argocd: {}\n  flux: {}\n`);
