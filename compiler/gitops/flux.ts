@@ -16,8 +16,8 @@ interface StageRef {
  * A cluster's stages as Flux Kustomizations, in start-up order: `<cluster>-<label>` for each but the
  * last, which keeps the cluster's own name. The last stage applies only once every earlier one is
  * Ready at the same revision, so a cluster that moves from one Kustomization to stages never has its
- * objects pruned by its old Kustomization (docs/gitops.md, "Start-up order under Flux"). A cluster of
- * one stage is one Kustomization over its folder.
+ * objects pruned by its old Kustomization (docs/gitops.md, "Moving from one Kustomization per cluster
+ * to stages"). A cluster of one stage is one Kustomization over its folder.
  */
 function stageRefs(cluster: DeliveredCluster): StageRef[] {
   const dirs = stageDirs(cluster.stages);
@@ -33,9 +33,10 @@ function stageRefs(cluster: DeliveredCluster): StageRef[] {
  * One Flux Kustomization per stage of each cluster, each depending on the stage before it. `wait`
  * makes a stage Ready only once its workloads have rolled out, and kustomize-controller applies a
  * Kustomization only when each of its dependsOn is Ready with the revision it is about to apply
- * (checkDependencies, internal/controller/kustomization_controller.go): so an upgrade rolls one stage
- * after the other (for TiDB: PD, then TiKV, then TiDB). `prune` removes what a stage no longer holds, except objects marked
- * `kustomize.toolkit.fluxcd.io/prune: disabled` (volumes and claims).
+ * (checkDependencies, fluxcd/kustomize-controller internal/controller/kustomization_controller.go):
+ * so an upgrade rolls one stage after the other (for TiDB: PD, then TiKV, then TiDB). `prune`
+ * removes what a stage no longer holds, except objects marked `kustomize.toolkit.fluxcd.io/prune:
+ * disabled` (volumes and claims).
  */
 export function fluxObjects(flux: FluxSpec, clusters: readonly DeliveredCluster[]): KubeObject[] {
   return clusters.flatMap((cluster) => stageRefs(cluster).map((stage, i, stages): IKustomization & KubeObject => ({
