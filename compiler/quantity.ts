@@ -26,3 +26,25 @@ export function quantityValue(quantity: string): number {
 export function compareQuantities(a: string, b: string): number {
   return Math.sign(quantityValue(a) - quantityValue(b));
 }
+
+const BINARY_EXPONENTS: Record<string, bigint> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi: 50n, Ei: 60n };
+const DECIMAL_EXPONENTS: Record<string, bigint> = { "": 0n, m: -3n, k: 3n, M: 6n, G: 9n, T: 12n, P: 15n, E: 18n };
+
+/**
+ * The exact number of bytes of a storage quantity, fractions of a byte rounded up as Kubernetes
+ * rounds them (resource.Quantity.Value); exact where quantityValue's floating point is not.
+ */
+export function quantityBytes(quantity: string): bigint {
+  const match = QUANTITY_PATTERN.exec(quantity);
+  if (!match) throw new Error(`not a Kubernetes quantity: ${quantity}`);
+  const [whole = "", fraction = ""] = match[1]!.split(".");
+  const suffix = match[3] ?? "";
+  let numerator = BigInt(`${whole}${fraction}` || "0");
+  let denominator = 10n ** BigInt(fraction.length);
+  const binary = BINARY_EXPONENTS[suffix];
+  const decimal = /^[eE]/.test(suffix) ? BigInt(suffix.slice(1)) : DECIMAL_EXPONENTS[suffix]!;
+  if (binary !== undefined) numerator *= 2n ** binary;
+  else if (decimal >= 0n) numerator *= 10n ** decimal;
+  else denominator *= 10n ** -decimal;
+  return (numerator + denominator - 1n) / denominator;
+}

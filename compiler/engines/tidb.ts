@@ -1,12 +1,13 @@
-import type { V1Container, V1EnvVar, V1Job } from "@kubernetes/client-node";
+import type { V1Container, V1EnvVar, V1Job, V1PodSpec } from "@kubernetes/client-node";
 import type { Origin } from "../diagnostics.js";
 import type { Cluster } from "../fleet/fleet.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
 import { objectMeta, selectorLabels, type ComponentRef } from "./shared/metadata.js";
-import { httpProbes, tcpProbes } from "./shared/probes.js";
+import { httpReadiness } from "./shared/probes.js";
 import { resourceValues, type Resources } from "../fleet/policy.js";
 import { secretEnv } from "./shared/secrets.js";
-import { shellScript } from "./shared/shell.js";
+import { shellScript, sqlEscaped } from "./shared/shell.js";
+import { quantityBytes } from "../quantity.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { preferredApart, replicasOf, requiredApart } from "./shared/placement.js";
 import { deployment, headlessService, service, statefulSet, tcpPort } from "./shared/workloads.js";
@@ -43,13 +44,14 @@ export const tidbEngine: Engine<TiDBClusterDocument> = {
     const names = objectNames(cluster.name);
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
     const ref = (component: string): ComponentRef => ({ cluster, appName: "tidb", component });
+    const password = secretEnv(ref("init"), "ROOT_PASSWORD", "root-password", cluster.spec.rootPassword, origin("rootPassword"));
     const pd = pdObjects(cluster, ref("pd"), names, origin);
     const tikv = tikvObjects(cluster, ref("tikv"), names, origin);
-    const tidb = tidbObjects(cluster, ref("tidb"), names, origin);
-    const init = initJob(cluster, ref("init"), names, origin);
+    const tidb = tidbObjects(cluster, ref("tidb"), names, origin, password.env);
+    const init = initJob(cluster, ref("init"), names, origin, password.env);
     return {
       cluster,
-      manifests: [...pd.manifests, ...tikv.manifests, ...tidb.manifests, ...init],
+      manifests: [...password.manifests, ...pd.manifests, ...tikv.manifests, ...tidb.manifests, init],
       components: [pd.component, tikv.component, tidb.component],
       // Raft groups: a drain takes down one PD member or TiKV store at a time.
       disruptionBudgets: [replicasOf(ref("pd")), replicasOf(ref("tikv"))],
@@ -81,42 +83,93 @@ function svcHost(cluster: TiDBCluster, service: string): string {
   return `${service}.${cluster.namespace}.svc`;
 }
 
-/** The pod's own name (HOSTNAME) and namespace, for start scripts that build their peer addresses. */
+/** The pod's own name and namespace, for start scripts that build their peer addresses. */
 const POD_ENV: V1EnvVar[] = [
+  { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
   { name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
 ];
 
 /**
- * PD starts without an operator. A member with data restarts from it; a new member joins the running
- * cluster when the PD client Service answers (a later scale-up); otherwise it is one of the first
- * members and bootstraps with the fixed --initial-cluster list of ordinals 0..replicas-1.
+ * PD starts without an operator or discovery service, deciding from what it finds:
+ * - Data is what etcd itself calls data: a write-ahead log in member/wal (etcd's bootstrap tests
+ *   wal.Exist, not the directory; tidb-operator's start script tests member/wal too:
+ *   pkg/manager/member/startscript/v2/pd_start_script.go). With a WAL, PD restarts from it, no cluster flag.
+ * - A member/ without a WAL is what a failed first start leaves; it is moved aside, so the member starts
+ *   again exactly as a first start (PD's join.go treats "no data" and "joined but failed to start" alike).
+ * - A member of the bootstrap set (ordinal < INITIAL_CLUSTER_SIZE) bootstraps with the fixed
+ *   --initial-cluster, also when the others already run (a slow image pull): PD refuses a --join from a
+ *   name that is already a member ("missing data or join a duplicated pd", server/join/join.go). It joins
+ *   only when the running cluster no longer lists its name, after `pd-ctl member delete` (the runbook's
+ *   replacement of a lost member): then join.go adds it as a new member.
+ * - A member added by a scale-up (ordinal >= INITIAL_CLUSTER_SIZE) waits until the PD client Service
+ *   answers, then joins it.
  */
 const PD_START_SCRIPT = shellScript(
   'set -eu',
   'data_dir=/var/lib/pd',
-  'advertise="${HOSTNAME}.${PEER_SERVICE}.${NAMESPACE}.svc"',
-  'if [ -d "${data_dir}/member" ]; then',
-  '  cluster_flag=""',
-  'elif wget -q -T 5 -O /dev/null "http://${CLIENT_SERVICE}:2379/pd/api/v1/members"; then',
-  '  cluster_flag="--join=http://${CLIENT_SERVICE}:2379"',
-  'else',
-  '  peers=""',
-  '  i=0',
-  '  while [ "$i" -lt "$INITIAL_CLUSTER_SIZE" ]; do',
-  '    peers="${peers}${peers:+,}${SET_NAME}-${i}=http://${SET_NAME}-${i}.${PEER_SERVICE}.${NAMESPACE}.svc:2380"',
-  '    i=$((i + 1))',
-  '  done',
-  '  cluster_flag="--initial-cluster=${peers}"',
-  'fi',
-  'exec /pd-server \\',
-  '  --name="${HOSTNAME}" \\',
+  'ordinal="${POD_NAME##*-}"',
+  'advertise="${POD_NAME}.${PEER_SERVICE}.${NAMESPACE}.svc"',
+  'client_url="http://${CLIENT_SERVICE}:2379"',
+  'set -- \\',
+  '  --name="${POD_NAME}" \\',
   '  --data-dir="${data_dir}" \\',
   '  --client-urls=http://0.0.0.0:2379 \\',
   '  --advertise-client-urls="http://${advertise}:2379" \\',
   '  --peer-urls=http://0.0.0.0:2380 \\',
-  '  --advertise-peer-urls="http://${advertise}:2380" \\',
-  '  ${cluster_flag}',
+  '  --advertise-peer-urls="http://${advertise}:2380"',
+  'has_wal() {',
+  '  for wal in "${data_dir}"/member/wal/*.wal; do',
+  '    [ -e "${wal}" ] && return 0',
+  '  done',
+  '  return 1',
+  '}',
+  'if has_wal; then',
+  '  echo "restarting from the write-ahead log in ${data_dir}/member/wal"',
+  '  exec /pd-server "$@"',
+  'fi',
+  'if [ -e "${data_dir}/member" ]; then',
+  '  echo "${data_dir}/member holds no write-ahead log (a first start failed); moving it to ${data_dir}/member.no-wal"',
+  '  rm -rf "${data_dir}/member.no-wal"',
+  '  mv "${data_dir}/member" "${data_dir}/member.no-wal"',
+  'fi',
+  'if [ "${ordinal}" -ge "${INITIAL_CLUSTER_SIZE}" ]; then',
+  '  until wget -q -T 5 -O /dev/null "${client_url}/pd/api/v1/health"; do',
+  '    echo "added by a scale-up: waiting for the PD cluster at ${client_url} to join it"',
+  '    sleep 5',
+  '  done',
+  '  exec /pd-server "$@" --join="${client_url}"',
+  'fi',
+  'members=$(wget -q -T 5 -O - "${client_url}/pd/api/v1/members" 2>/dev/null) || members=""',
+  'if [ -n "${members}" ] && ! printf \'%s\\n\' "${members}" | grep -q "\\"name\\": *\\"${POD_NAME}\\""; then',
+  '  echo "the running PD cluster does not list ${POD_NAME} (pd-ctl member delete): joining it as a new member"',
+  '  exec /pd-server "$@" --join="${client_url}"',
+  'fi',
+  'peers=""',
+  'i=0',
+  'while [ "${i}" -lt "${INITIAL_CLUSTER_SIZE}" ]; do',
+  '  peers="${peers}${peers:+,}${SET_NAME}-${i}=http://${SET_NAME}-${i}.${PEER_SERVICE}.${NAMESPACE}.svc:2380"',
+  '  i=$((i + 1))',
+  'done',
+  'echo "member of the bootstrap set: starting with --initial-cluster=${peers}"',
+  'exec /pd-server "$@" --initial-cluster="${peers}"',
 );
+
+/**
+ * Before a PD member stops, it hands PD leadership on if it holds it, so PD elects the next leader at
+ * once rather than after the lease runs out. The pd image ships /pd-ctl (tikv/pd Dockerfile);
+ * `member leader show|resign` are pd-ctl commands (tools/pd-ctl/pdctl/command/member_command.go).
+ */
+const PD_PRE_STOP_SCRIPT = shellScript(
+  'leader=$(/pd-ctl -u http://127.0.0.1:2379 member leader show 2>/dev/null) || exit 0',
+  'case "${leader}" in',
+  '  *"\\"name\\": \\"${POD_NAME}\\""*) /pd-ctl -u http://127.0.0.1:2379 member leader resign || true ;;',
+  'esac',
+);
+
+/** The number of PD members in the bootstrap set (ordinals 0..N-1): computed here and nowhere else. */
+function pdInitialClusterSize(cluster: TiDBCluster): number {
+  return cluster.spec.pd.replicas;
+}
 
 function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt): { manifests: Manifest[]; component: Component } {
   const spec = cluster.spec.pd;
@@ -130,13 +183,15 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
       { name: "SET_NAME", value: names.pd },
       { name: "PEER_SERVICE", value: names.pdPeer },
       { name: "CLIENT_SERVICE", value: svcHost(cluster, names.pd) },
-      { name: "INITIAL_CLUSTER_SIZE", value: String(spec.replicas) },
+      { name: "INITIAL_CLUSTER_SIZE", value: String(pdInitialClusterSize(cluster)) },
     ],
     ports: [
       { name: "client", containerPort: PD_CLIENT_PORT },
       { name: "peer", containerPort: PD_PEER_PORT },
     ],
-    ...tcpProbes(PD_CLIENT_PORT),
+    // PD's health API answers once the member serves the cluster's members list (server/api/health.go).
+    ...httpReadiness("/pd/api/v1/health", PD_CLIENT_PORT),
+    lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", PD_PRE_STOP_SCRIPT] } } },
     resources: resourceValues(cluster.policy.resources.pd!),
     volumeMounts: [{ name: DATA_VOLUME, mountPath: "/var/lib/pd" }],
   };
@@ -155,17 +210,36 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
   };
 }
 
+/**
+ * TiKV needs no decision at start: a store with data restarts from it and a new one registers with PD
+ * (tidb-operator's TiKV start script only passes flags: pkg/manager/member/startscript/v2/tikv_start_script.go).
+ * --capacity caps what PD places on the store: a hostPath volume does not enforce its size.
+ */
 const TIKV_START_SCRIPT = shellScript(
   'set -eu',
-  'advertise="${HOSTNAME}.${PEER_SERVICE}.${NAMESPACE}.svc"',
+  'advertise="${POD_NAME}.${PEER_SERVICE}.${NAMESPACE}.svc"',
   'exec /tikv-server \\',
   '  --addr=0.0.0.0:20160 \\',
   '  --advertise-addr="${advertise}:20160" \\',
   '  --status-addr=0.0.0.0:20180 \\',
   '  --advertise-status-addr="${advertise}:20180" \\',
   '  --data-dir=/var/lib/tikv \\',
+  '  --capacity="${CAPACITY}" \\',
   '  --pd="${PD_ADDRESS}"',
 );
+
+const BINARY_UNITS: readonly [string, bigint][] = [["PB", 2n ** 50n], ["TB", 2n ** 40n], ["GB", 2n ** 30n], ["MB", 2n ** 20n], ["KB", 2n ** 10n]];
+
+/**
+ * A volume size as TiKV reads a size: its units are binary ("GB" is 2^30 bytes) and a bare number is
+ * bytes (ReadableSize::from_str, components/tikv_util/src/config.rs). The largest unit that divides the
+ * size exactly, so 100Gi is "100GB" and 100G, which no binary unit divides, "97656250KB".
+ */
+export function tikvCapacity(size: string): string {
+  const bytes = quantityBytes(size);
+  const [unit, factor] = BINARY_UNITS.find(([, f]) => bytes % f === 0n) ?? ["", 1n];
+  return `${bytes / factor}${unit}`;
+}
 
 function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt): { manifests: Manifest[]; component: Component } {
   const spec = cluster.spec.tikv;
@@ -178,12 +252,15 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
       ...POD_ENV,
       { name: "PEER_SERVICE", value: names.tikvPeer },
       { name: "PD_ADDRESS", value: `${svcHost(cluster, names.pd)}:${PD_CLIENT_PORT}` },
+      { name: "CAPACITY", value: tikvCapacity(spec.storage.size) },
     ],
     ports: [
       { name: "server", containerPort: TIKV_PORT },
       { name: "status", containerPort: TIKV_STATUS_PORT },
     ],
-    ...tcpProbes(TIKV_PORT),
+    // TiKV opens its status server after its engines and gRPC server are up (run_server, then
+    // run_status_server: components/server/src/server.rs); /status answers 200 (src/server/status_server/mod.rs).
+    ...httpReadiness("/status", TIKV_STATUS_PORT),
     resources: resourceValues(cluster.policy.resources.tikv!),
     volumeMounts: [{ name: DATA_VOLUME, mountPath: "/var/lib/tikv" }],
   };
@@ -201,18 +278,42 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
   };
 }
 
+/** An in-memory emptyDir: the SQL file that holds the root password never reaches the node's disk. */
+const INIT_SQL_VOLUME = "init-sql";
+const INIT_SQL_DIR = "/tidb-init";
+
+/**
+ * TiDB runs --initialize-sql-file once, when it bootstraps the cluster and before it listens on 4000
+ * (tidb-configuration-file: initialize-sql-file, new in v6.5.1/v6.6.0), so root never has an empty
+ * password there. The file is written at start-up from the Secret (umask 077, in memory), never stored
+ * in a ConfigMap and never printed; the password leaves the environment before tidb-server starts.
+ */
 const TIDB_START_SCRIPT = shellScript(
   'set -eu',
+  'umask 077',
+  `init_sql=${INIT_SQL_DIR}/init.sql`,
+  sqlEscaped("escaped", "ROOT_PASSWORD"),
+  `printf "ALTER USER 'root'@'%%' IDENTIFIED BY '%s';\\n" "\${escaped}" > "\${init_sql}"`,
+  'unset ROOT_PASSWORD escaped',
   'exec /tidb-server \\',
   '  --store=tikv \\',
   '  --path="${PD_ADDRESS}" \\',
   '  --host=0.0.0.0 \\',
   '  -P 4000 \\',
   '  --status=10080 \\',
-  '  --advertise-address="${POD_IP}"',
+  '  --advertise-address="${POD_IP}" \\',
+  '  --initialize-sql-file="${init_sql}"',
 );
 
-function tidbObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt): { manifests: Manifest[]; component: Component } {
+/**
+ * Graceful stop, as tidb-operator v2 stops TiDB (pkg/controllers/tidb/tasks/pod.go): the preStop sleep
+ * keeps TiDB serving while Services drop the terminating pod, then SIGTERM lets tidb-server finish open
+ * transactions for up to 15 s; the grace period covers both, plus 5 s.
+ */
+const TIDB_PRE_STOP_SECONDS = 10;
+const TIDB_GRACE_SECONDS = TIDB_PRE_STOP_SECONDS + 15 + 5;
+
+function tidbObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt, password: V1EnvVar): { manifests: Manifest[]; component: Component } {
   const spec = cluster.spec.tidb;
   const wave = TIDB_WAVES.tidb;
   const container: V1Container = {
@@ -222,21 +323,30 @@ function tidbObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
     env: [
       { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
       { name: "PD_ADDRESS", value: `${svcHost(cluster, names.pd)}:${PD_CLIENT_PORT}` },
+      password,
     ],
     ports: [
       { name: "mysql-client", containerPort: TIDB_PORT },
       { name: "status", containerPort: TIDB_STATUS_PORT },
     ],
-    ...httpProbes("/status", TIDB_STATUS_PORT),
+    ...httpReadiness("/status", TIDB_STATUS_PORT),
+    lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", `sleep ${TIDB_PRE_STOP_SECONDS}`] } } },
     resources: resourceValues(cluster.policy.resources.tidb!),
+    volumeMounts: [{ name: INIT_SQL_VOLUME, mountPath: INIT_SQL_DIR }],
   };
-  const nodePorts = spec.service.nodePorts;
+  const exposed = spec.service.type !== "ClusterIP";
+  const mysqlNodePort = spec.service.nodePorts?.mysql;
+  // The status API is unauthenticated HTTP: it stays off node ports and load balancers.
   const ports = [
-    { ...tcpPort("mysql-client", TIDB_PORT), ...(nodePorts?.mysql !== undefined && { nodePort: nodePorts.mysql }) },
-    { ...tcpPort("status", TIDB_STATUS_PORT), ...(nodePorts?.status !== undefined && { nodePort: nodePorts.status }) },
+    { ...tcpPort("mysql-client", TIDB_PORT), ...(mysqlNodePort !== undefined && { nodePort: mysqlNodePort }) },
+    ...(exposed ? [] : [tcpPort("status", TIDB_STATUS_PORT)]),
   ];
   const at = origin("tidb");
-  const pod = { containers: [container] };
+  const pod: V1PodSpec = {
+    containers: [container],
+    volumes: [{ name: INIT_SQL_VOLUME, emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
+    terminationGracePeriodSeconds: TIDB_GRACE_SECONDS,
+  };
   const workload = spec.workload === "StatefulSet"
     ? [
         { object: headlessService(ref, names.tidbPeer, wave, [tcpPort("mysql-client", TIDB_PORT), tcpPort("status", TIDB_STATUS_PORT)]), origin: at },
@@ -253,23 +363,39 @@ function tidbObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
   };
 }
 
+/** The init Job's exit code when TiDB denies root both passwords: its pod failure policy fails the Job at once. */
+const ACCESS_DENIED_EXIT = 3;
+
 /**
- * Sets the root password that a fresh TiDB leaves empty. Idempotent: when the password already works
- * it exits at once. The password comes from the Secret through the environment and reaches mysql on
- * stdin, never on a command line or in a ConfigMap.
+ * Sets the root password on a TiDB that has none (one bootstrapped before clusterc passed
+ * --initialize-sql-file). Idempotent: when the Secret's password works it exits at once. "Access
+ * denied" for both the Secret's and the empty password is an answer, not an outage: the password was
+ * changed elsewhere, and the Job exits with ACCESS_DENIED_EXIT and what to do. Anything else (no
+ * connection yet) is waited out. The password reaches mysql through MYSQL_PWD and stdin, never a
+ * command line or a ConfigMap, and is never printed.
  */
 const INIT_SCRIPT = shellScript(
   'set -eu',
   'tidb() { mysql --host="${TIDB_HOST}" --port=4000 --user=root --connect-timeout=5 "$@"; }',
-  'until tidb --password="" -e "SELECT 1" >/dev/null 2>&1 || MYSQL_PWD="${ROOT_PASSWORD}" tidb -e "SELECT 1" >/dev/null 2>&1; do',
+  'denied() { case "$1" in *"ERROR 1045"*) return 0 ;; esac; return 1; }',
+  'while :; do',
+  '  if answer=$(MYSQL_PWD="${ROOT_PASSWORD}" tidb -e "SELECT 1" 2>&1); then',
+  '    echo "root password is already set"',
+  '    exit 0',
+  '  fi',
+  '  if denied "${answer}"; then',
+  '    if answer=$(tidb --password="" -e "SELECT 1" 2>&1); then',
+  '      break',
+  '    fi',
+  '    if denied "${answer}"; then',
+  '      echo "TiDB at ${TIDB_HOST}:4000 denies root both the password in the Secret and an empty password: it was changed elsewhere (a rotated Secret, an ExternalSecret refresh, by hand). This Job never overwrites a password it cannot log in with. Follow docs/tidb-runbook.md#rotate-the-root-password." >&2',
+  `      exit ${ACCESS_DENIED_EXIT}`,
+  '    fi',
+  '  fi',
   '  echo "waiting for TiDB at ${TIDB_HOST}:4000"',
   '  sleep 5',
   'done',
-  'if MYSQL_PWD="${ROOT_PASSWORD}" tidb -e "SELECT 1" >/dev/null 2>&1; then',
-  '  echo "root password is already set"',
-  '  exit 0',
-  'fi',
-  String.raw`escaped=$(printf '%s' "$ROOT_PASSWORD" | sed -e 's/\\/\\\\/g' -e "s/'/''/g")`,
+  sqlEscaped("escaped", "ROOT_PASSWORD"),
   'tidb --password="" <<SQL',
   "ALTER USER 'root'@'%' IDENTIFIED BY '${escaped}';",
   'FLUSH PRIVILEGES;',
@@ -280,11 +406,11 @@ const INIT_SCRIPT = shellScript(
 /**
  * An Argo CD PostSync hook: it runs once everything is healthy. BeforeHookCreation deletes the old
  * Job before a new sync creates it again, so a changed Job never hits the immutable pod template;
- * Flux, which has no hooks, recreates it for the same reason (force).
+ * Flux, which has no hooks, recreates it for the same reason (force). Retries cover a lost pod; the
+ * pod failure policy fails the Job on the first "access denied" instead of retrying it.
  */
-function initJob(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt): Manifest[] {
-  const at = origin("rootPassword");
-  const password = secretEnv(ref, "ROOT_PASSWORD", "root-password", cluster.spec.rootPassword, at);
+function initJob(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt, password: V1EnvVar): Manifest {
+  const container = "set-root-password";
   const job: V1Job & Manifest["object"] = {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -294,21 +420,24 @@ function initJob(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: 
       "kustomize.toolkit.fluxcd.io/force": "enabled",
     }),
     spec: {
-      backoffLimit: 10,
+      backoffLimit: 3,
       activeDeadlineSeconds: 1800,
+      podFailurePolicy: {
+        rules: [{ action: "FailJob", onExitCodes: { containerName: container, operator: "In", values: [ACCESS_DENIED_EXIT] } }],
+      },
       template: {
         metadata: { labels: objectMeta(ref, names.init, 0).labels! },
         spec: {
-          restartPolicy: "OnFailure",
+          restartPolicy: "Never",
           containers: [{
-            name: "set-root-password",
+            name: container,
             image: MYSQL_CLIENT_IMAGE,
             command: ["/bin/sh", "-c", INIT_SCRIPT],
-            env: [{ name: "TIDB_HOST", value: svcHost(cluster, names.tidb) }, password.env],
+            env: [{ name: "TIDB_HOST", value: svcHost(cluster, names.tidb) }, password],
           }],
         },
       },
     },
   };
-  return [...password.manifests, { object: job, origin: at }];
+  return { object: job, origin: origin("rootPassword") };
 }

@@ -9,7 +9,7 @@ const tidbService = z
     nodePorts: z
       .strictObject({
         mysql: nodePort.optional().describe("Node port for the MySQL protocol (port 4000)"),
-        status: nodePort.optional().describe("Node port for the status API (port 10080)"),
+        status: nodePort.optional().describe("Rejected: the status API (port 10080) is unauthenticated HTTP and stays inside the cluster"),
       })
       .optional()
       .describe("Fixed node ports; only with type NodePort or LoadBalancer"),
@@ -18,11 +18,34 @@ const tidbService = z
     if (value.nodePorts !== undefined && value.type === "ClusterIP") {
       ctx.addIssue({ code: "custom", path: ["nodePorts"], message: "needs service type NodePort or LoadBalancer" });
     }
+    if (value.nodePorts?.status !== undefined) {
+      ctx.addIssue({
+        code: "custom", path: ["nodePorts", "status"],
+        message: "TiDB's status API (port 10080) is unauthenticated HTTP, so clusterc never puts it on a node port or load balancer; remove nodePorts.status and reach it from inside the cluster",
+      });
+    }
   });
 
+const RELEASE = /^v(\d+)\.(\d+)\.(\d+)$/;
+
+/**
+ * The first release whose tidb-server takes `--initialize-sql-file` (TiDB v6.5.1 and v6.6.0 release
+ * notes, pingcap/tidb#35624): clusterc sets the root password with it, so root is never empty on port 4000.
+ */
+const INITIALIZE_SQL_FILE_SINCE = [6, 5, 1];
+
+function releaseAtLeast(version: string, minimum: readonly number[]): boolean {
+  const parts = RELEASE.exec(version)!.slice(1).map(Number);
+  const differing = parts.findIndex((part, i) => part !== minimum[i]);
+  return differing < 0 || parts[differing]! > minimum[differing]!;
+}
+
 export const tidbClusterSpec = z.strictObject({
-  version: matching(/^v\d+\.\d+\.\d+$/, "a pinned TiDB release such as v7.5.1")
-    .describe("TiDB release; tags the pd, tikv and tidb images"),
+  version: matching(RELEASE, "a pinned TiDB release such as v7.5.1")
+    .refine((value) => !RELEASE.test(value) || releaseAtLeast(value, INITIALIZE_SQL_FILE_SINCE), {
+      params: { expected: "v6.5.1 or later: clusterc starts TiDB with --initialize-sql-file (new in v6.5.1) so that root never has an empty password" },
+    })
+    .describe("TiDB release, v6.5.1 or later; tags the pd, tikv and tidb images"),
   pd: z
     .strictObject({
       replicas: replicas(3),

@@ -1,36 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { THREE_NODE_POOL as POOL, compileProject, type RenderedObject } from "../helpers.js";
+import { tikvCapacity } from "../../compiler/engines/tidb.js";
+import { THREE_NODE_POOL as POOL, compileProject, runCli, tempProject, type RenderedObject } from "../helpers.js";
+import { ENDGAME, renderEndgame } from "./endgame.js";
 
-
-/** The seed article's cluster: PD and TiKV on local disks, TiDB behind a NodePort Service. */
-const ENDGAME = `apiVersion: clusterc/v1
-kind: TiDBCluster
-metadata: { name: endgame, namespace: db }
-spec:
-  version: v7.5.1
-  pd:   { replicas: 3, storage: { size: 10Gi, hostPath: { pool: dc1 } } }
-  tikv:
-    replicas: 3
-    storage: { size: 100Gi, hostPath: { pool: dc1 } }
-    resources: { limits: { memory: 24Gi } }
-  tidb: { replicas: 2, service: { type: NodePort, nodePorts: { mysql: 31279, status: 30842 } } }
-  rootPassword: { secretRef: { name: endgame-root, key: password } }
-`;
-
-async function renderEndgame() {
-  const { objects, diagnostics } = await compileProject({ "clusters/pool.yaml": POOL, "clusters/prod/endgame.yaml": ENDGAME });
-  assert.deepEqual(diagnostics, []);
-  const find = (kind: string, name: string): RenderedObject => {
-    const found = [...objects.values()].find((o) => o.kind === kind && o.metadata.name === name);
-    assert.ok(found, `${kind} ${name} is rendered`);
-    return found;
-  };
-  const clusterObjects = [...objects.entries()].filter(([f]) => f.startsWith("prod/endgame/") && !f.endsWith("kustomization.yaml"));
-  return { objects, find, all: clusterObjects.map(([, o]) => o) };
-}
-
-function containers(object: RenderedObject): { name: string; image: string; command?: string[]; env?: { name: string; value?: string; valueFrom?: unknown }[]; resources?: { requests?: Record<string, string>; limits?: Record<string, string> }; readinessProbe?: unknown; livenessProbe?: unknown }[] {
+function containers(object: RenderedObject): { name: string; image: string; command?: string[]; env?: { name: string; value?: string; valueFrom?: unknown }[]; resources?: { requests?: Record<string, string>; limits?: Record<string, string> }; readinessProbe?: any; livenessProbe?: unknown; startupProbe?: unknown; lifecycle?: any; volumeMounts?: { name: string; mountPath: string }[] }[] {
   const pod = object.spec?.template?.spec;
   return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
 }
@@ -55,19 +29,14 @@ describe("TiDBCluster engine", () => {
     assert.equal(pd.metadata.namespace, "db");
   });
 
-  it("bootstraps PD with a fixed --initial-cluster and lets later members --join", async () => {
+  it("tells every PD member the bootstrap set: its size and the names its members have", async () => {
     const { find } = await renderEndgame();
-    const pd = find("StatefulSet", "endgame-pd");
-    const text = script(pd);
-    assert.match(text, /--initial-cluster=\$\{peers\}/);
-    assert.match(text, /\$\{SET_NAME\}-\$\{i\}=http:\/\/\$\{SET_NAME\}-\$\{i\}\.\$\{PEER_SERVICE\}\.\$\{NAMESPACE\}\.svc:2380/);
-    assert.match(text, /--join=http:\/\/\$\{CLIENT_SERVICE\}:2379/);
-    assert.match(text, /if \[ -d "\$\{data_dir\}\/member" \]/, "a restarted member starts from its data");
-    const env = Object.fromEntries(containers(pd)[0]!.env!.map((e) => [e.name, e.value]));
+    const env = Object.fromEntries(containers(find("StatefulSet", "endgame-pd"))[0]!.env!.map((e) => [e.name, e.value ?? e.valueFrom]));
     assert.equal(env.INITIAL_CLUSTER_SIZE, "3");
     assert.equal(env.SET_NAME, "endgame-pd");
     assert.equal(env.PEER_SERVICE, "endgame-pd-peer");
     assert.equal(env.CLIENT_SERVICE, "endgame-pd.db.svc");
+    assert.deepEqual(env.POD_NAME, { fieldRef: { fieldPath: "metadata.name" } }, "the member name is the pod's, from the API, not the runtime's HOSTNAME");
   });
 
   it("renders TiKV with its peer Service (20160, 20180) pointed at the PD client Service", async () => {
@@ -81,11 +50,11 @@ describe("TiDBCluster engine", () => {
     assert.equal(containers(tikv)[0]!.env!.find((e) => e.name === "PD_ADDRESS")!.value, "endgame-pd.db.svc:2379");
   });
 
-  it("renders TiDB as a Deployment behind the requested Service type with ports 4000 and 10080", async () => {
+  it("renders TiDB as a Deployment behind the requested Service type; a NodePort Service carries 4000 only", async () => {
     const { find } = await renderEndgame();
     const service = find("Service", "endgame-tidb");
     assert.equal(service.spec.type, "NodePort");
-    assert.deepEqual(service.spec.ports.map((p: { port: number; nodePort: number }) => [p.port, p.nodePort]), [[4000, 31279], [10080, 30842]]);
+    assert.deepEqual(service.spec.ports.map((p: { port: number; nodePort: number }) => [p.port, p.nodePort]), [[4000, 31279]], "the unauthenticated status API stays off node ports");
     const tidb = find("Deployment", "endgame-tidb");
     assert.equal(tidb.spec.replicas, 2);
     assert.match(script(tidb), /--store=tikv/);
@@ -110,14 +79,15 @@ describe("TiDBCluster engine", () => {
     assert.equal(job.metadata.annotations!["argocd.argoproj.io/hook-delete-policy"], "BeforeHookCreation");
   });
 
-  it("sets the root password from the Secret through secretKeyRef, idempotently, never as a literal or ConfigMap", async () => {
+  it("sets the root password from the Secret through secretKeyRef, never as a literal or ConfigMap; access denied fails the Job at once", async () => {
     const { find, all } = await renderEndgame();
     const job = find("Job", "endgame-tidb-init");
     const password = containers(job)[0]!.env!.find((e) => e.name === "ROOT_PASSWORD")!;
     assert.deepEqual(password.valueFrom, { secretKeyRef: { name: "endgame-root", key: "password" } });
     assert.equal(password.value, undefined);
-    assert.match(script(job), /root password is already set/, "a second run exits without changing anything");
     assert.ok(!all.some((o) => o.kind === "ConfigMap" || o.kind === "Secret"));
+    assert.equal(job.spec.template.spec.restartPolicy, "Never", "a pod failure policy needs restartPolicy Never");
+    assert.deepEqual(job.spec.podFailurePolicy.rules, [{ action: "FailJob", onExitCodes: { containerName: "set-root-password", operator: "In", values: [3] } }]);
   });
 
   it("renders an ExternalSecret when the password comes from an external store", async () => {
@@ -128,9 +98,12 @@ describe("TiDBCluster engine", () => {
     assert.equal(external.spec.target.name, "endgame-root-password");
     assert.deepEqual(external.spec.secretStoreRef, { name: "vault", kind: "ClusterSecretStore" });
     assert.equal(external.spec.data[0].remoteRef.key, "db/endgame/root");
-    const job = [...objects.values()].find((o) => o.kind === "Job")!;
-    const env = containers(job)[0]!.env!.find((e) => e.name === "ROOT_PASSWORD")!;
-    assert.deepEqual(env.valueFrom, { secretKeyRef: { name: "endgame-root-password", key: external.spec.data[0].secretKey } });
+    assert.equal([...objects.values()].filter((o) => o.kind === "ExternalSecret").length, 1, "one ExternalSecret, read by TiDB and the Job");
+    for (const kind of ["Job", "Deployment"]) {
+      const object = [...objects.values()].find((o) => o.kind === kind)!;
+      const env = containers(object)[0]!.env!.find((e) => e.name === "ROOT_PASSWORD")!;
+      assert.deepEqual(env.valueFrom, { secretKeyRef: { name: "endgame-root-password", key: external.spec.data[0].secretKey } }, kind);
+    }
   });
 
   it("pins every image to spec.version (the seed's `latest` client image is gone)", async () => {
@@ -139,12 +112,49 @@ describe("TiDBCluster engine", () => {
     assert.deepEqual([...new Set(images)], ["mysql:8.0.36", "pingcap/pd:v7.5.1", "pingcap/tidb:v7.5.1", "pingcap/tikv:v7.5.1"]);
   });
 
-  it("gives every long-running container readiness and liveness probes", async () => {
-    const { all } = await renderEndgame();
+  it("never lets a liveness probe kill a recovering member; readiness is each server's status API", async () => {
+    const { find, all } = await renderEndgame();
     for (const object of all.filter((o) => o.kind === "StatefulSet" || o.kind === "Deployment")) {
-      for (const container of containers(object)) {
-        assert.ok(container.readinessProbe && container.livenessProbe, `${object.metadata.name}/${container.name}`);
-      }
+      for (const container of containers(object)) assert.equal(container.livenessProbe, undefined, `${object.metadata.name}/${container.name}`);
+    }
+    const readiness = (kind: string, name: string) => containers(find(kind, name))[0]!.readinessProbe.httpGet;
+    assert.deepEqual(readiness("StatefulSet", "endgame-pd"), { path: "/pd/api/v1/health", port: 2379 });
+    assert.deepEqual(readiness("StatefulSet", "endgame-tikv"), { path: "/status", port: 20180 });
+    assert.deepEqual(readiness("Deployment", "endgame-tidb"), { path: "/status", port: 10080 });
+  });
+
+  it("stops TiDB gracefully: Services drop the pod before tidb-server closes its connections", async () => {
+    const { find } = await renderEndgame();
+    const pod = find("Deployment", "endgame-tidb").spec.template.spec;
+    assert.deepEqual(pod.containers[0].lifecycle.preStop.exec.command, ["/bin/sh", "-c", "sleep 10"]);
+    assert.equal(pod.terminationGracePeriodSeconds, 30, "10 s preStop + 15 s for open transactions + 5 s");
+    assert.ok(containers(find("StatefulSet", "endgame-pd"))[0]!.lifecycle.preStop.exec, "PD hands on leadership before it stops");
+  });
+
+  it("gives TiDB the root password from the Secret for its initialize-sql-file, through an in-memory volume", async () => {
+    const { find, all } = await renderEndgame();
+    const tidb = find("Deployment", "endgame-tidb");
+    const container = containers(tidb)[0]!;
+    assert.deepEqual(container.env!.find((e) => e.name === "ROOT_PASSWORD")!.valueFrom, { secretKeyRef: { name: "endgame-root", key: "password" } });
+    const mount = container.volumeMounts!.find((m) => m.mountPath === "/tidb-init")!;
+    const volume = tidb.spec.template.spec.volumes.find((v: { name: string }) => v.name === mount.name);
+    assert.equal(volume.emptyDir.medium, "Memory", "the SQL file with the password never reaches the node's disk");
+    assert.ok(!all.some((o) => o.kind === "ConfigMap" || o.kind === "Secret"));
+  });
+
+  it("gives each TiKV store its volume's size as --capacity, converted exactly to TiKV's binary units", () => {
+    const cases: [string, string][] = [
+      ["100Gi", "100GB"], ["1Ti", "1TB"], ["1536Mi", "1536MB"], ["1.5Gi", "1536MB"],
+      ["100G", "97656250KB"], ["1000", "1000"], ["1e3", "1000"], ["2Pi", "2PB"], ["0.5Ki", "512"],
+    ];
+    for (const [size, capacity] of cases) assert.equal(tikvCapacity(size), capacity, size);
+  });
+
+  it("writes apiVersion and kind on claim templates, as the API server returns them (argo-cd#11143)", async () => {
+    const { find } = await renderEndgame();
+    for (const name of ["endgame-pd", "endgame-tikv"]) {
+      const [claim] = find("StatefulSet", name).spec.volumeClaimTemplates;
+      assert.deepEqual([claim.apiVersion, claim.kind], ["v1", "PersistentVolumeClaim"], name);
     }
   });
 
@@ -192,5 +202,39 @@ describe("TiDBCluster engine", () => {
     const pd = [...objects.values()].find((o) => o.kind === "StatefulSet" && o.metadata.name === "endgame-pd")!;
     assert.equal(pd.spec.volumeClaimTemplates[0].spec.storageClassName, "fast");
     assert.ok(![...objects.values()].some((o) => o.kind === "PersistentVolume" && o.spec.claimRef.name.includes("-pd-")));
+  });
+
+  it("rejects a TiDB release without initialize-sql-file at the version line, naming the supported range", async () => {
+    const project = await tempProject({ "clusters/pool.yaml": POOL, "clusters/prod/endgame.yaml": ENDGAME.replace("version: v7.5.1", "version: v6.5.0") });
+    try {
+      const { code, stdout, stderr } = await runCli(["lint"], project.root);
+      assert.equal(code, 1);
+      assert.match(stdout + stderr, /^clusters\/prod\/endgame\.yaml:5:3: error schema-value spec\.version: must be v6\.5\.1 or later: .*initialize-sql-file/m);
+    } finally {
+      await project.cleanup();
+    }
+    for (const version of ["v6.5.1", "v6.6.0", "v7.1.0", "v10.0.0"]) {
+      const { diagnostics } = await compileProject({ "clusters/pool.yaml": POOL, "clusters/e.yaml": ENDGAME.replace("version: v7.5.1", `version: ${version}`) });
+      assert.deepEqual(diagnostics, [], version);
+    }
+  });
+
+  it("rejects nodePorts.status at its line and says why: the status API is unauthenticated", async () => {
+    const spec = ENDGAME.replace("nodePorts: { mysql: 31279 }", "nodePorts: { mysql: 31279, status: 30842 }");
+    const project = await tempProject({ "clusters/pool.yaml": POOL, "clusters/prod/endgame.yaml": spec });
+    try {
+      const { code, stdout, stderr } = await runCli(["lint"], project.root);
+      assert.equal(code, 1);
+      assert.match(stdout + stderr, /^clusters\/prod\/endgame\.yaml:11:78: error schema-value spec\.tidb\.service\.nodePorts\.status: .*unauthenticated.*remove nodePorts\.status/m);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it("keeps the status port on a ClusterIP TiDB Service, inside the cluster", async () => {
+    const spec = ENDGAME.replace("service: { type: NodePort, nodePorts: { mysql: 31279 } }", "service: { type: ClusterIP }");
+    const { objects } = await compileProject({ "clusters/pool.yaml": POOL, "clusters/endgame.yaml": spec });
+    const service = [...objects.values()].find((o) => o.kind === "Service" && o.metadata.name === "endgame-tidb")!;
+    assert.deepEqual(service.spec.ports.map((p: { port: number }) => p.port), [4000, 10080]);
   });
 });

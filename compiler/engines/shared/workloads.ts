@@ -76,9 +76,15 @@ export function deployment(ref: ComponentRef, name: string, wave: number, replic
   };
 }
 
-/** The claim template of a StatefulSet; the storage rules bind it to a class or to hostPath volumes. */
+/**
+ * The claim template of a StatefulSet; the storage rules bind it to a class or to hostPath volumes.
+ * apiVersion and kind are written out because the API server returns them: without them Argo CD sees
+ * the StatefulSet OutOfSync forever and self-heal loops (argoproj/argo-cd#11143).
+ */
 export function claimTemplate(name: string, size: string, storageClassName: string | undefined): V1PersistentVolumeClaim {
   return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
     metadata: { name },
     spec: {
       accessModes: ["ReadWriteOnce"],
