@@ -91,8 +91,9 @@ const POD_ENV: V1EnvVar[] = [
 
 /**
  * PD starts without an operator or discovery service, deciding from what it finds:
- * - Data is what etcd itself calls data: a write-ahead log in member/wal (etcd's bootstrap tests
- *   wal.Exist, not the directory; tidb-operator's start script tests member/wal too:
+ * - Data is what etcd itself calls data: a *.wal file in member/wal (etcd-io/etcd bootstrap in
+ *   server/etcdserver/bootstrap.go tests wal.Exist, server/storage/wal/util.go, after it has already
+ *   created member/; tidb-operator's start script tests member/wal too:
  *   pkg/manager/member/startscript/v2/pd_start_script.go). With a WAL, PD restarts from it, no cluster flag.
  * - A member/ without a WAL is what a failed first start leaves; it is moved aside, so the member starts
  *   again exactly as a first start (PD's join.go treats "no data" and "joined but failed to start" alike).
