@@ -190,7 +190,9 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
       { name: "client", containerPort: PD_CLIENT_PORT },
       { name: "peer", containerPort: PD_PEER_PORT },
     ],
-    // PD's health API answers once the member serves the cluster's members list (server/api/health.go).
+    // PD's health API answers once the member serves and the cluster's member list answers, which takes
+    // a quorum (server/api/health.go); older PDs forward it to the leader, newer ones answer it locally
+    // (localOnlyPaths, pkg/utils/apiutil/serverapi/middleware.go): either way, no quorum, not ready.
     ...httpReadiness("/pd/api/v1/health", PD_CLIENT_PORT),
     lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", PD_PRE_STOP_SCRIPT] } } },
     resources: resourceValues(cluster.policy.resources.pd!),
