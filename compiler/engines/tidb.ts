@@ -281,6 +281,17 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
   };
 }
 
+/**
+ * The init Job's exit code for an answer, not an outage (TiDB denies both passwords, the Secret is
+ * empty): retrying cannot help, so its pod failure policy fails the Job at once on this code.
+ */
+const NO_RETRY_EXIT = 3;
+
+/** Stops a script, saying what to do, when the Secret holds an empty password: root would be left without one. */
+function refuseEmptyPassword(exitCode: number): string {
+  return `[ -n "\${ROOT_PASSWORD}" ] || { echo "the root password Secret (spec.rootPassword) is empty; put a password in it" >&2; exit ${exitCode}; }`;
+}
+
 /** An in-memory emptyDir: the SQL file that holds the root password never reaches the node's disk. */
 const INIT_SQL_VOLUME = "init-sql";
 const INIT_SQL_DIR = "/tidb-init";
@@ -294,6 +305,7 @@ const INIT_SQL_DIR = "/tidb-init";
  */
 const TIDB_START_SCRIPT = shellScript(
   'set -eu',
+  refuseEmptyPassword(1),
   'umask 077',
   `init_sql=${INIT_SQL_DIR}/init.sql`,
   sqlEscaped("escaped", "ROOT_PASSWORD"),
@@ -367,19 +379,17 @@ function tidbObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
   };
 }
 
-/** The init Job's exit code when TiDB denies root both passwords: its pod failure policy fails the Job at once. */
-const ACCESS_DENIED_EXIT = 3;
-
 /**
  * Sets the root password on a TiDB that has none (one bootstrapped before clusterc passed
  * --initialize-sql-file). Idempotent: when the Secret's password works it exits at once. "Access
  * denied" for both the Secret's and the empty password is an answer, not an outage: the password was
- * changed elsewhere, and the Job exits with ACCESS_DENIED_EXIT and what to do. Anything else (no
+ * changed elsewhere, and the Job exits with NO_RETRY_EXIT and what to do. Anything else (no
  * connection yet) is waited out. The password reaches mysql through MYSQL_PWD and stdin, never a
  * command line or a ConfigMap, and is never printed.
  */
 const INIT_SCRIPT = shellScript(
   'set -eu',
+  refuseEmptyPassword(NO_RETRY_EXIT),
   'tidb() { mysql --host="${TIDB_HOST}" --port=4000 --user=root --connect-timeout=5 "$@"; }',
   'denied() { case "$1" in *"ERROR 1045"*) return 0 ;; esac; return 1; }',
   'while :; do',
@@ -393,7 +403,7 @@ const INIT_SCRIPT = shellScript(
   '    fi',
   '    if denied "${answer}"; then',
   '      echo "TiDB at ${TIDB_HOST}:4000 denies root both the password in the Secret and an empty password: it was changed elsewhere (a rotated Secret, an ExternalSecret refresh, by hand). This Job never overwrites a password it cannot log in with. Follow docs/tidb-runbook.md#rotate-the-root-password." >&2',
-  `      exit ${ACCESS_DENIED_EXIT}`,
+  `      exit ${NO_RETRY_EXIT}`,
   '    fi',
   '  fi',
   '  echo "waiting for TiDB at ${TIDB_HOST}:4000"',
@@ -427,7 +437,7 @@ function initJob(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: 
       backoffLimit: 3,
       activeDeadlineSeconds: 1800,
       podFailurePolicy: {
-        rules: [{ action: "FailJob", onExitCodes: { containerName: container, operator: "In", values: [ACCESS_DENIED_EXIT] } }],
+        rules: [{ action: "FailJob", onExitCodes: { containerName: container, operator: "In", values: [NO_RETRY_EXIT] } }],
       },
       template: {
         metadata: { labels: objectMeta(ref, names.init, 0).labels! },

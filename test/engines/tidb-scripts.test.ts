@@ -190,6 +190,14 @@ describe("TiDB start script", () => {
     assert.ok(!`${run.stdout}${run.stderr}`.includes("secret"));
     assert.equal(server.env.ROOT_PASSWORD, undefined);
   });
+
+  it("refuses to start with an empty Secret, which would leave root without a password", async () => {
+    const tidb = await container("Deployment", "endgame-tidb");
+    const run = await runScript({ container: tidb, hostname: "endgame-tidb-6d9f-x2k4q", env: { POD_IP: "10.0.0.7", ROOT_PASSWORD: "" }, stubs: { "/tidb-server": [{}] } });
+    assert.notEqual(run.exitCode, 0);
+    assert.match(run.stderr, /spec\.rootPassword\) is empty; put a password in it/);
+    assert.deepEqual(run.calls, [], "tidb-server never starts");
+  });
 });
 
 const DENIED = (using: "YES" | "NO"): Omit<Answer, "when"> =>
@@ -201,6 +209,8 @@ const ALTER: Answer = { when: { args: ["^--password=$"], stdin: "ALTER USER" } }
 
 interface InitCase {
   state: string;
+  /** What the Secret holds; PASSWORD unless said. */
+  secret?: string;
   mysql: Answer[];
   exitCode: number;
   setsPassword: boolean;
@@ -223,6 +233,10 @@ const INIT_CASES: InitCase[] = [
     says: /denies root both.*docs\/tidb-runbook\.md#rotate-the-root-password/,
   },
   {
+    state: "an empty Secret: exits at once, non-zero, and never logs in with it",
+    secret: "", mysql: [], exitCode: 3, setsPassword: false, waits: 0, says: /spec\.rootPassword\) is empty/,
+  },
+  {
     state: "TiDB not reachable yet: waits, then sets the password",
     mysql: [withSecret(CANNOT_CONNECT, 2), withSecret(DENIED("YES")), withEmpty({}), ALTER], exitCode: 0, setsPassword: true, waits: 2, says: /waiting for TiDB[\s\S]*root password set/,
   },
@@ -236,7 +250,7 @@ describe("TiDB init Job, by state of the root password", () => {
       const init: V1Container = job.spec.template.spec.containers[0];
       // WHEN it runs
       const run = await runScript({
-        container: init, hostname: "endgame-tidb-init-abcde", env: { ROOT_PASSWORD: PASSWORD }, stubs: { mysql: c.mysql }, guardSeconds: 10,
+        container: init, hostname: "endgame-tidb-init-abcde", env: { ROOT_PASSWORD: c.secret ?? PASSWORD }, stubs: { mysql: c.mysql }, guardSeconds: 10,
       });
       // THEN it ends as expected, says why, and sets the password only when root had none
       assert.equal(run.timedOut, false, "it does not wait on an answer");
