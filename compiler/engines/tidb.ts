@@ -345,6 +345,7 @@ function tidbObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
       { name: "mysql-client", containerPort: TIDB_PORT },
       { name: "status", containerPort: TIDB_STATUS_PORT },
     ],
+    // TiDB's status server answers /status while it serves SQL (pingcap/tidb pkg/server/http_status.go).
     ...httpReadiness("/status", TIDB_STATUS_PORT),
     lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", `sleep ${TIDB_PRE_STOP_SECONDS}`] } } },
     resources: resourceValues(cluster.policy.resources.tidb!),
