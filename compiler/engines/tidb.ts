@@ -299,9 +299,9 @@ const INIT_SQL_DIR = "/tidb-init";
 /**
  * TiDB runs --initialize-sql-file once, as the last stage of bootstrapping the cluster and before it
  * listens on 4000 (doBootstrapSQLFile in pingcap/tidb pkg/session/bootstrap.go; the flag is new in
- * v6.5.1 and v6.6.0), so root never has an empty
- * password there. The file is written at start-up from the Secret (umask 077, in memory), never stored
- * in a ConfigMap and never printed; the password leaves the environment before tidb-server starts.
+ * v6.5.1 and v6.6.0), so root never has an empty password there. The file is written at start-up from
+ * the Secret (umask 077, in memory), never stored in a ConfigMap and never printed; the password
+ * leaves the environment before tidb-server starts.
  */
 const TIDB_START_SCRIPT = shellScript(
   'set -eu',
