@@ -64,6 +64,15 @@ describe("start-script harness", () => {
     assert.deepEqual(unknown.calls, []);
   });
 
+  it("lets a stub answer slowly, and the script waits for the answer", async () => {
+    const run = await runScript({
+      container: container('answer=$(peer --members)\necho "got ${answer}"\n'), hostname: "db-0", env: { PASSWORD: "x" },
+      stubs: { peer: [{ delaySeconds: 0.2, stdout: "db-0 db-1" }] },
+    });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.equal(run.stdout, "got db-0 db-1\n");
+  });
+
   it("kills a script that never ends and says so", async () => {
     const run = await runScript({ container: container("while :; do :; done\n"), hostname: "db-0", env: { PASSWORD: "x" }, stubs: {}, guardSeconds: 1 });
     assert.equal(run.timedOut, true);
