@@ -69,7 +69,7 @@ export const tidbClusterSpec = z.strictObject({
     })
     .default({ replicas: 2, workload: "Deployment", service: { type: "ClusterIP" } })
     .describe("TiDB: the stateless SQL layer"),
-  rootPassword: secretSource.describe("The root password that the init Job sets"),
+  rootPassword: secretSource.describe("The root password: TiDB sets it when it bootstraps, the init Job on a TiDB that has none"),
 });
 
 export const tidbClusterDocument = z.strictObject({
