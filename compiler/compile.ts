@@ -5,8 +5,9 @@ import { digest, textDigest } from "./cache.js";
 import { ClusterCache, DELIVERY, type ClusterOutput } from "./cluster-cache.js";
 import type { ClusterBuild, Engine } from "./engines/types.js";
 import { layoutCluster } from "./emit/layout.js";
+import { CLUSTER_STATE_NAME, loadClusterStates, nextClusterState, recordedClusterStates, type ClusterStateEntry } from "./fleet/cluster-state.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
-import { layoutPlacements } from "./emit/placements.js";
+import { layoutClusterStates, layoutPlacements } from "./emit/state-files.js";
 import { deliveryFolders, layoutDelivery, type DeliveryFolder } from "./gitops/delivery.js";
 import { deliveredCluster } from "./gitops/metadata.js";
 import type { DirectoryRef, Placement } from "./placement/allocate.js";
@@ -57,7 +58,8 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const today = options.today ?? new Date().toISOString().slice(0, 10);
   const sources = await loadSources(root, options.parsed);
   const previous = loadPlacements(root, options.parsed);
-  const located = new Map([...sources.files, ...previous.files]);
+  const recorded = loadClusterStates(root, options.parsed);
+  const located = new Map([...sources.files, ...previous.files, ...recorded.files]);
   const documents = [...sources.files.values()].flatMap((file) => file.documents);
   const finish = (findings: Finding[], outputs: readonly ClusterOutput[] = [], planned?: { fleet: Fleet; placements: readonly Placement[] }): CompileResult => {
     const diagnostics = locateFindings(findings, located).sort(compareDiagnostics);
@@ -73,7 +75,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
     };
   };
 
-  const findings = [...sources.findings, ...previous.findings];
+  const findings = [...sources.findings, ...previous.findings, ...recorded.findings];
   const schema = validateDocuments(documents);
   options.parsed?.rememberChecked(schema.clean);
   findings.push(...schema.findings);
@@ -87,17 +89,21 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   // A cluster's input: its spec document and file (the file's folder is its output folder), and every policy and pool.
   const inputs = new Map(fleet.clusters.map(({ name, origin: { file, doc } }) => [name, digest([shared, file, String(doc), sources.files.get(file)!.digest])]));
   const inputOf = (cluster: Cluster) => inputs.get(cluster.name)!;
+  const states = new Map(fleet.clusters.map((cluster) => {
+    const engine = engineOf(cluster);
+    return [cluster.name, nextClusterState(cluster.name, engine.replicas(cluster), engine.bootstrapped ?? [], recorded.states.get(cluster.name))];
+  }));
   // Expanded only when a cluster's demands or output must be computed: most runs reuse both for most clusters.
   const builds = new Map<string, ClusterBuild>();
-  const buildOf = (cluster: Cluster) => builds.get(cluster.name) ?? builds.set(cluster.name, expand(cluster)).get(cluster.name)!;
+  const buildOf = (cluster: Cluster) => builds.get(cluster.name) ?? builds.set(cluster.name, engineOf(cluster).expand(cluster, states.get(cluster.name)!)).get(cluster.name)!;
   const demands = fleet.clusters.flatMap((cluster) => cache.demandsFor(cluster.name, inputOf(cluster), () => hostPathDemands(buildOf(cluster))));
   const hostPaths = planHostPaths(demands, fleet, previous.placements, options.release);
-  const context: RuleContext = { fleet, hostPaths };
+  const context: RuleContext = { fleet, hostPaths, clusterStates: recorded.states };
   const outputs: ClusterOutput[] = [];
   for (const cluster of fleet.clusters) {
     // sorted: the plan lists placements of earlier renders in the state file's order, new ones in allocation order
     const placements = placementsOf(hostPaths, cluster.name).map((p) => JSON.stringify([p.pool, p.node, p.path, p.claim.namespace, p.claim.name, p.state])).sort();
-    const key = digest([inputOf(cluster), ...placements]);
+    const key = digest([inputOf(cluster), JSON.stringify(stateEffects(states.get(cluster.name)!, recorded.states.get(cluster.name))), ...placements]);
     outputs.push(await cache.outputFor(cluster.name, key, () => compileCluster(buildOf(cluster), context)));
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
@@ -113,7 +119,9 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   findings.push(...deliveryOutput.findings);
   const state = recordedPlacements(hostPaths.placements);
   const stateOutput = await cache.outputFor(PLACEMENTS_NAME, digest([JSON.stringify(state)]), async () => fileOutput(layoutPlacements(state), [], []));
-  outputs.push(deliveryOutput, stateOutput);
+  const clusterStates = recordedClusterStates([...states.values()]);
+  const clusterStateOutput = await cache.outputFor(CLUSTER_STATE_NAME, digest([JSON.stringify(clusterStates)]), async () => fileOutput(layoutClusterStates(clusterStates), [], []));
+  outputs.push(deliveryOutput, stateOutput, clusterStateOutput);
   return finish(findings, outputs, planned);
 }
 
@@ -150,7 +158,16 @@ function sharedInputs(files: ReadonlyMap<string, SourceFile>, documents: readonl
   return digest([...shared].sort().flatMap((file) => [file, files.get(file)!.digest]));
 }
 
-function expand(cluster: Cluster): ClusterBuild {
-  const engine = ENGINES[cluster.kind] as Engine;
-  return engine.expand(cluster);
+/**
+ * What of the recorded state a cluster's output depends on: the bootstrap members it starts with, and
+ * which components have fewer replicas than last rendered (the scale-down warning). Not the recorded
+ * entry itself, which a first render only adds: the next run would compile the cluster again for nothing.
+ */
+function stateEffects(next: ClusterStateEntry, last: ClusterStateEntry | undefined): unknown {
+  const shrunk = Object.entries(next.replicas).filter(([component, n]) => (last?.replicas[component] ?? n) > n).map(([c, n]) => [c, last!.replicas[c], n]);
+  return [next.bootstrap, shrunk];
+}
+
+function engineOf(cluster: Cluster): Engine {
+  return ENGINES[cluster.kind] as Engine;
 }

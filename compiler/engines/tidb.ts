@@ -40,12 +40,15 @@ export const tidbEngine: Engine<TiDBClusterDocument> = {
   kind: "TiDBCluster",
   appName: "tidb",
   resourceDefaults: (["pd", "tikv", "tidb"] as const).map((component) => ({ component, defaults: DEFAULT_RESOURCES[component], specPath: [component] })),
-  expand(cluster) {
+  replicas: ({ spec }) => ({ pd: spec.pd.replicas, tikv: spec.tikv.replicas, tidb: spec.tidb.replicas }),
+  // PD's first members list each other in --initial-cluster; later ones --join.
+  bootstrapped: ["pd"],
+  expand(cluster, state) {
     const names = objectNames(cluster.name);
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
     const ref = (component: string): ComponentRef => ({ cluster, appName: "tidb", component });
     const password = secretEnv(ref("init"), "ROOT_PASSWORD", "root-password", cluster.spec.rootPassword, origin("rootPassword"));
-    const pd = pdObjects(cluster, ref("pd"), names, origin);
+    const pd = pdObjects(cluster, ref("pd"), names, origin, state.bootstrap.pd ?? cluster.spec.pd.replicas);
     const tikv = tikvObjects(cluster, ref("tikv"), names, origin);
     const tidb = tidbObjects(cluster, ref("tidb"), names, origin, password.env);
     const init = initJob(cluster, ref("init"), names, origin, password.env);
@@ -168,11 +171,9 @@ const PD_PRE_STOP_SCRIPT = shellScript(
 );
 
 /** The number of PD members in the bootstrap set (ordinals 0..N-1): computed here and nowhere else. */
-function pdInitialClusterSize(cluster: TiDBCluster): number {
-  return cluster.spec.pd.replicas;
-}
 
-function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt): { manifests: Manifest[]; component: Component } {
+/** `initialMembers`: how many PD members bootstrapped the cluster, as its first render recorded it; never changes after. */
+function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt, initialMembers: number): { manifests: Manifest[]; component: Component } {
   const spec = cluster.spec.pd;
   const wave = TIDB_WAVES.pd;
   const container: V1Container = {
@@ -184,7 +185,7 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
       { name: "SET_NAME", value: names.pd },
       { name: "PEER_SERVICE", value: names.pdPeer },
       { name: "CLIENT_SERVICE", value: svcHost(cluster, names.pd) },
-      { name: "INITIAL_CLUSTER_SIZE", value: String(pdInitialClusterSize(cluster)) },
+      { name: "INITIAL_CLUSTER_SIZE", value: String(initialMembers) },
     ],
     ports: [
       { name: "client", containerPort: PD_CLIENT_PORT },
@@ -209,7 +210,7 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
       { object: service(ref, names.pd, wave, "ClusterIP", [tcpPort("client", PD_CLIENT_PORT)]), origin: at },
       stateful.manifest,
     ],
-    component: stateful.component,
+    component: { ...stateful.component, scaleDownProcedure: "docs/tidb-runbook.md#scale-pd-down" },
   };
 }
 
@@ -277,7 +278,7 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
       { object: headlessService(ref, names.tikvPeer, wave, [tcpPort("server", TIKV_PORT), tcpPort("status", TIKV_STATUS_PORT)]), origin: at },
       stateful.manifest,
     ],
-    component: stateful.component,
+    component: { ...stateful.component, scaleDownProcedure: "docs/tidb-runbook.md#scale-tikv-down" },
   };
 }
 

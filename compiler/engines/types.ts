@@ -57,6 +57,11 @@ export interface Component {
   storage?: ComponentStorage;
   /** Who its pods stay apart from; the anti-affinity rule and the hostPath layout both obey it. */
   apart: readonly Separation[];
+  /**
+   * Where the safe procedure for removing members is (a runbook section), for a component whose
+   * members must leave the cluster before their pods go: `render` warns when its replicas shrink.
+   */
+  scaleDownProcedure?: string;
 }
 
 /** A cluster expanded into objects: what flows from the engines through the rules to emit/. */
@@ -75,5 +80,17 @@ export interface Engine<D extends ClusterDocument = ClusterDocument> {
   appName: string;
   /** Built-in resources per component: the lowest layer, under policies and the spec. */
   resourceDefaults: readonly ComponentResourceDefaults[];
-  expand(cluster: Cluster<D>): ClusterBuild;
+  /** Replicas of each component, read straight from the spec; recorded in rendered/cluster-state.yaml. */
+  replicas(cluster: Cluster<D>): Record<string, number>;
+  /**
+   * Components whose first members bootstrap together (a Raft group listed in its start flags): how
+   * many they were is fixed at the cluster's first render and handed back as `state.bootstrap`.
+   */
+  bootstrapped?: readonly string[];
+  expand(cluster: Cluster<D>, state: BootstrapState): ClusterBuild;
+}
+
+/** What the cluster's earlier renders fixed, by component: the members each bootstrapped component started with. */
+export interface BootstrapState {
+  bootstrap: Readonly<Record<string, number>>;
 }

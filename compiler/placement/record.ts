@@ -1,12 +1,10 @@
-import { lstatSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { z } from "zod";
 import type { Finding, Origin } from "../diagnostics.js";
+import { loadStateFile, type StateFile } from "../fleet/state-file.js";
 import { API_VERSION, dnsLabel } from "../schema/common.js";
-import { issuesToFindings } from "../schema/issues.js";
 import { compareText } from "../text-order.js";
-import { readCached, RENDERED_DIR, type SourceFile } from "../source/load.js";
-import { ParseCache } from "../source/parse-cache.js";
+import { RENDERED_DIR, type SourceFile } from "../source/load.js";
+import type { ParseCache } from "../source/parse-cache.js";
 
 /** Name of the state file under rendered/: every hostPath directory handed to a claim. */
 export const PLACEMENTS_NAME = "hostpath-placements.yaml";
@@ -76,50 +74,15 @@ export interface LoadedPlacements {
   findings: Finding[];
 }
 
+const PLACEMENTS_STATE: StateFile<z.output<typeof placementsDocument>> = {
+  file: PLACEMENTS_FILE, kind: "HostPathPlacements", schema: placementsDocument, rule: PLACEMENTS_RULE,
+};
+
 /** Reads the placements of the last render; no file is a first render. */
-export function loadPlacements(root: string, cache = new ParseCache()): LoadedPlacements {
-  const absolute = path.join(root, PLACEMENTS_FILE);
-  const syntax: Finding[] = [];
-  const stats = lstatSync(absolute, { throwIfNoEntry: false });
-  const source = readCached(absolute, PLACEMENTS_FILE, stats, syntax, cache, () => readIfPresent(absolute));
-  return source ? readPlacements(source, syntax, cache) : { files: new Map(), placements: [], findings: [] };
-}
-
-/** The file's text; undefined when there is none (a dangling link counts as none). */
-function readIfPresent(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
-}
-
-const RESTORE = `${PLACEMENTS_FILE} is written by clusterc render, never by hand: restore it from git (git checkout -- ${PLACEMENTS_FILE}) and render again`;
-
-/** Validates the parsed state file; `syntax` holds its YAML errors. */
-function readPlacements(source: SourceFile, syntax: Finding[], cache: ParseCache): LoadedPlacements {
-  const files = new Map([[PLACEMENTS_FILE, source]]);
-  const unreadable = (findings: Finding[]): LoadedPlacements => ({
-    files,
-    placements: [],
-    findings: findings.map((f) => ({ ...f, ruleId: PLACEMENTS_RULE, message: `${f.message}. ${RESTORE}` })),
-  });
-  if (syntax.length > 0) return unreadable(syntax);
-  const [document, ...extra] = source.documents;
-  if (document === undefined || extra.length > 0) {
-    return unreadable([{ origin: { file: PLACEMENTS_FILE, doc: extra[0]?.index ?? 0, path: [] }, severity: "error", ruleId: PLACEMENTS_RULE,
-      message: `must hold exactly one document (kind HostPathPlacements), not ${source.documents.length}` }]);
-  }
-  const checked = document.checked as z.output<typeof placementsDocument> | undefined;
-  const result = checked ? { success: true as const, data: checked } : placementsDocument.safeParse(document.value);
-  if (!result.success) return unreadable(issuesToFindings(result.error.issues, document.value, { file: PLACEMENTS_FILE, doc: document.index }));
-  cache.rememberChecked([{ source: document, document: result.data }]);
-  return {
-    files,
-    placements: result.data.placements.map((entry, i) => ({ ...entry, origin: { file: PLACEMENTS_FILE, doc: document.index, path: ["placements", i] } })),
-    findings: [],
-  };
+export function loadPlacements(root: string, cache?: ParseCache): LoadedPlacements {
+  const { files, document, findings } = loadStateFile(root, PLACEMENTS_STATE, cache);
+  const placements = document?.value.placements.map((entry, i) => ({ ...entry, origin: { file: PLACEMENTS_FILE, doc: document.index, path: ["placements", i] } }));
+  return { files, placements: placements ?? [], findings };
 }
 
 /** What the state file records of each placement, sorted by directory. */

@@ -4,6 +4,7 @@ import { hostPathLayout } from "./hostpath-layout.js";
 import { images } from "./images.js";
 import { resourceBounds } from "./resource-bounds.js";
 import { resourceDefaults } from "./resource-defaults.js";
+import { scaleDown } from "./scale-down.js";
 import { secretsHygiene } from "./secrets-hygiene.js";
 import type { Rule } from "./types.js";
 
@@ -16,4 +17,5 @@ export const RULES: readonly Rule[] = [
   resourceBounds,
   secretsHygiene,
   images,
+  scaleDown,
 ];

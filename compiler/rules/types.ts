@@ -1,11 +1,14 @@
 import type { Finding } from "../diagnostics.js";
 import type { ClusterBuild } from "../engines/types.js";
 import type { Fleet } from "../fleet/fleet.js";
+import type { ClusterStateEntry } from "../fleet/cluster-state.js";
 import type { HostPathPlan } from "../placement/plan.js";
 
 export interface RuleContext {
   fleet: Fleet;
   hostPaths: HostPathPlan;
+  /** What the last render recorded of each cluster (rendered/cluster-state.yaml), by name. */
+  clusterStates: ReadonlyMap<string, ClusterStateEntry>;
 }
 
 /**

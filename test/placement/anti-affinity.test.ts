@@ -15,7 +15,7 @@ const ZONED_POOL: HostPathPool = {
 
 function transform(build: ClusterBuild, pools: HostPathPool[] = []): KubeObject[] {
   const fleet = { clusters: [build.cluster], pools: new Map(pools.map((p) => [p.name, p])), policies: [] };
-  const { builds } = antiAffinity.run([build], { fleet, hostPaths: { placements: [], byCluster: new Map(), findings: [] } });
+  const { builds } = antiAffinity.run([build], { fleet, hostPaths: { placements: [], byCluster: new Map(), findings: [] }, clusterStates: new Map() });
   return builds[0]!.manifests.map((m) => m.object);
 }
 

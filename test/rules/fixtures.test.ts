@@ -11,7 +11,8 @@ import { compileProject, fixturePath } from "../helpers.js";
 /**
  * Every rule that reports findings has fixtures in test/fixtures/rules/<rule-id>/: each file in fire/
  * must produce at least one finding of that rule, each file in pass/ none. A fixture is either a
- * clusterc project in one file (clusterc/v1 documents only: compiled whole), or Kubernetes objects,
+ * clusterc project in one file (clusterc/v1 documents only: compiled whole; a last document of kind
+ * ClusterState is what a previous render recorded, and goes to rendered/cluster-state.yaml), or Kubernetes objects,
  * optionally after clusterc Policy documents that apply to them (run through the rule alone).
  * A rule whose fixtures silently stop firing fails here.
  */
@@ -24,13 +25,19 @@ type Document = { apiVersion: string; kind: string };
 
 async function findingsOf(ruleId: string, file: string): Promise<{ ruleId: string; message: string }[]> {
   const text = await readFile(file, "utf8");
-  const documents = parseAllDocuments(text).map((d) => d.toJS() as Document);
+  const parsed = parseAllDocuments(text);
+  const documents = parsed.map((d) => d.toJS() as Document);
   if (documents.every((d) => d.apiVersion === "clusterc/v1")) {
-    const { diagnostics } = await compileProject({ "clusters/fixture.yaml": text }, { today: "2026-06-01" });
+    // the recorded state, when there is one, is the last document
+    const state = documents.at(-1)?.kind === "ClusterState" ? parsed.at(-1)!.range : undefined;
+    const files: Record<string, string> = state
+      ? { "clusters/fixture.yaml": text.slice(0, state[0]).replace(/---\s*$/, ""), "rendered/cluster-state.yaml": text.slice(state[0], state[2]) }
+      : { "clusters/fixture.yaml": text };
+    const { diagnostics } = await compileProject(files, { today: "2026-06-01" });
     return diagnostics.filter((d) => d.ruleId === ruleId);
   }
   const rule = RULES.find((r) => r.id === ruleId)!;
-  return rule.run([objectBuild(file, documents)], { fleet: { clusters: [], pools: new Map(), policies: [] }, hostPaths: { placements: [], byCluster: new Map(), findings: [] } }).findings;
+  return rule.run([objectBuild(file, documents)], { fleet: { clusters: [], pools: new Map(), policies: [] }, hostPaths: { placements: [], byCluster: new Map(), findings: [] }, clusterStates: new Map() }).findings;
 }
 
 function objectBuild(file: string, documents: Document[]): ClusterBuild {
