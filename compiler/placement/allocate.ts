@@ -2,7 +2,7 @@ import type { Origin } from "../diagnostics.js";
 import { compareQuantities } from "../quantity.js";
 import { compareText } from "../text-order.js";
 import type { HostPathPool, PoolDirectory, PoolNode } from "../fleet/fleet.js";
-import type { Claim, PlacementEntry, PlacementRecord } from "./record.js";
+import { NEW_HOSTPATH_TYPE, type Claim, type PlacementEntry, type PlacementRecord } from "./record.js";
 
 /** The volumes one component needs from a pool: one per replica, each on a different node. */
 export interface VolumeRequest {
@@ -189,7 +189,7 @@ export function allocateVolumes(
       used.add(node.name);
       hold({
         pool: pool.name, node: node.name, path: directory.path, claim, cluster: request.cluster, component: request.component,
-        state: "bound", directory,
+        state: "bound", hostPathType: NEW_HOSTPATH_TYPE, directory,
       });
     }
   }
@@ -268,6 +268,7 @@ function carriedOver(record: PlacementRecord, request: VolumeRequest | undefined
     cluster: request?.cluster ?? record.cluster,
     component: request?.component ?? record.component,
     state: request ? "bound" : "released",
+    hostPathType: record.hostPathType,
     ...(directory && { directory }),
     recorded: record.origin,
   };

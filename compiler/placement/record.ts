@@ -13,6 +13,15 @@ export const PLACEMENTS_FILE = `${RENDERED_DIR}/${PLACEMENTS_NAME}`;
 /** Rule ID of a state file that cannot be read; the fix is always to get back a file clusterc wrote. */
 export const PLACEMENTS_RULE = "hostpath-placements-restore";
 
+/**
+ * `Directory`: kubelet refuses to start the pod while the directory is missing (an unmounted disk),
+ * instead of creating an empty one on the node's root filesystem. Volumes placed before clusterc
+ * made that choice keep `DirectoryOrCreate`, the state file's default for entries without a type.
+ */
+export const HOSTPATH_TYPES = ["Directory", "DirectoryOrCreate"] as const;
+/** The type of every volume placed from now on. */
+export const NEW_HOSTPATH_TYPE = "Directory";
+
 const claim = z.strictObject({
   namespace: dnsLabel.describe("Namespace of the PersistentVolumeClaim"),
   name: z.string().min(1).max(253).describe("Name of the PersistentVolumeClaim"),
@@ -28,6 +37,8 @@ const placement = z.strictObject({
   component: z.string().min(1).describe("Component of that cluster"),
   state: z.enum(["bound", "released"])
     .describe("bound: a current replica claims it; released: its cluster was removed or its component scaled down"),
+  hostPathType: z.enum(HOSTPATH_TYPES).default("DirectoryOrCreate")
+    .describe("The hostPath type of its PersistentVolume, fixed when it was placed: a volume's source cannot change once created"),
 });
 /** One directory handed to a claim, as the state file records it. */
 export type PlacementEntry = z.output<typeof placement>;
@@ -90,6 +101,6 @@ export function recordedPlacements(placements: readonly PlacementEntry[]): Place
   // placements carry more than the file records: copy out the recorded fields
   return [...placements]
     .sort((a, b) => compareText(a.pool, b.pool) || compareText(a.node, b.node) || compareText(a.path, b.path))
-    .map(({ pool, node, path: directory, claim: { namespace, name }, cluster, component, state }) =>
-      ({ pool, node, path: directory, claim: { namespace, name }, cluster, component, state }));
+    .map(({ pool, node, path: directory, claim: { namespace, name }, cluster, component, state, hostPathType }) =>
+      ({ pool, node, path: directory, claim: { namespace, name }, cluster, component, state, hostPathType }));
 }

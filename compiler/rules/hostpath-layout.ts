@@ -81,7 +81,7 @@ function persistentVolume(component: Component, placement: Placement, wave: stri
       accessModes: ["ReadWriteOnce"],
       persistentVolumeReclaimPolicy: "Retain",
       claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: placement.claim.namespace, name: placement.claim.name },
-      hostPath: { path: placement.path, type: "DirectoryOrCreate" },
+      hostPath: { path: placement.path, type: placement.hostPathType },
       nodeAffinity: {
         required: {
           nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [placement.node] }] }],

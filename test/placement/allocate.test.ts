@@ -30,8 +30,8 @@ function request(cluster: string, target: HostPathPool, replicas: number, size: 
 
 /** What the state file would hold after an allocation, read back for the next one. */
 function recorded(placements: readonly Placement[]): PlacementRecord[] {
-  return placements.map(({ pool: p, node, path, claim, cluster, component, state }, i) =>
-    ({ pool: p, node, path, claim, cluster, component, state, origin: { file: "rendered/hostpath-placements.yaml", doc: 0, path: ["placements", i] } }));
+  return placements.map(({ pool: p, node, path, claim, cluster, component, state, hostPathType }, i) =>
+    ({ pool: p, node, path, claim, cluster, component, state, hostPathType, origin: { file: "rendered/hostpath-placements.yaml", doc: 0, path: ["placements", i] } }));
 }
 
 /** claim name -> node:path, for the claims that are placed in the given state. */

@@ -82,8 +82,8 @@ function plan(fleet: Fleet, previous: readonly PlacementRecord[], release: Place
 }
 
 function recorded(placements: readonly Placement[]): PlacementRecord[] {
-  return placements.map(({ pool, node, path, claim, cluster, component, state }, i) =>
-    ({ pool, node, path, claim, cluster, component, state, origin: { file: "rendered/hostpath-placements.yaml", doc: 0, path: ["placements", i] } }));
+  return placements.map(({ pool, node, path, claim, cluster, component, state, hostPathType }, i) =>
+    ({ pool, node, path, claim, cluster, component, state, hostPathType, origin: { file: "rendered/hostpath-placements.yaml", doc: 0, path: ["placements", i] } }));
 }
 
 function edited(fleet: Fleet, s: Step): Fleet {
