@@ -1,4 +1,4 @@
-import type { V1Container, V1EnvVar, V1Job, V1PodSpec } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1EnvVar, V1Job, V1PodSpec } from "@kubernetes/client-node";
 import type { Origin } from "../diagnostics.js";
 import type { Cluster } from "../fleet/fleet.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
@@ -68,6 +68,7 @@ function objectNames(cluster: string) {
   return {
     pd: `${cluster}-pd`,
     pdPeer: `${cluster}-pd-peer`,
+    pdConfig: `${cluster}-pd-config`,
     tikv: `${cluster}-tikv`,
     tikvPeer: `${cluster}-tikv-peer`,
     tidb: `${cluster}-tidb`,
@@ -108,6 +109,20 @@ const POD_ENV: V1EnvVar[] = [
  * - A member added by a scale-up (ordinal >= INITIAL_CLUSTER_SIZE) waits until the PD client Service
  *   answers, then joins it.
  */
+/** Where PD reads pd.toml from its ConfigMap. */
+const PD_CONFIG_DIR = "/etc/pd";
+/** Where each TiKV pod finds its node's zone, when its pool names zones (the topology rule). */
+const TIKV_TOPOLOGY_DIR = "/etc/tikv-topology";
+
+/**
+ * PD isolates a Region's replicas by the store labels named here, most significant first; TiKV
+ * reports `zone` when its pool names zones. PD reads the file when it bootstraps the cluster and keeps
+ * its replication settings in etcd after that, so a cluster bootstrapped without it needs
+ * `pd-ctl config set location-labels zone` once (docs.pingcap.com "Schedule Replicas by Topology
+ * Labels"; docs/tidb-runbook.md#zone-labels).
+ */
+const PD_CONFIG = '[replication]\nlocation-labels = ["zone"]\n';
+
 const PD_START_SCRIPT = shellScript(
   'set -eu',
   'data_dir=/var/lib/pd',
@@ -120,7 +135,8 @@ const PD_START_SCRIPT = shellScript(
   '  --client-urls=http://0.0.0.0:2379 \\',
   '  --advertise-client-urls="http://${advertise}:2379" \\',
   '  --peer-urls=http://0.0.0.0:2380 \\',
-  '  --advertise-peer-urls="http://${advertise}:2380"',
+  '  --advertise-peer-urls="http://${advertise}:2380" \\',
+  `  --config=${PD_CONFIG_DIR}/pd.toml`,
   'has_wal() {',
   '  for wal in "${data_dir}"/member/wal/*.wal; do',
   '    [ -e "${wal}" ] && return 0',
@@ -197,15 +213,18 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
     ...httpReadiness("/pd/api/v1/health", PD_CLIENT_PORT),
     lifecycle: { preStop: { exec: { command: ["/bin/sh", "-c", PD_PRE_STOP_SCRIPT] } } },
     resources: resourceValues(cluster.policy.resources.pd!),
-    volumeMounts: [{ name: DATA_VOLUME, mountPath: "/var/lib/pd" }],
+    volumeMounts: [{ name: DATA_VOLUME, mountPath: "/var/lib/pd" }, { name: "config", mountPath: PD_CONFIG_DIR, readOnly: true }],
   };
   const at = origin("pd");
   const stateful = statefulComponent(ref, {
     name: names.pd, wave, serviceName: names.pdPeer, replicas: spec.replicas, apart: [requiredApart(replicasOf(ref))],
-    container, storage: spec.storage, origin: at, storageOrigin: origin("pd", "storage"),
+    container, volumes: [{ name: "config", configMap: { name: names.pdConfig } }],
+    storage: spec.storage, origin: at, storageOrigin: origin("pd", "storage"),
   });
+  const config: V1ConfigMap & Manifest["object"] = { apiVersion: "v1", kind: "ConfigMap", metadata: objectMeta(ref, names.pdConfig, wave), data: { "pd.toml": PD_CONFIG } };
   return {
     manifests: [
+      { object: config, origin: at },
       { object: headlessService(ref, names.pdPeer, wave, [tcpPort("client", PD_CLIENT_PORT), tcpPort("peer", PD_PEER_PORT)]), origin: at },
       { object: service(ref, names.pd, wave, "ClusterIP", [tcpPort("client", PD_CLIENT_PORT)]), origin: at },
       stateful.manifest,
@@ -219,8 +238,15 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
  * (tidb-operator's TiKV start script only passes flags: pkg/manager/member/startscript/v2/tikv_start_script.go).
  * --capacity caps what PD places on the store: a hostPath volume does not enforce its size.
  */
+/** `--labels` from the pod's topology file, when there is one: `tikv-server --labels zone=<zone>`. */
 const TIKV_START_SCRIPT = shellScript(
   'set -eu',
+  `topology="${TIKV_TOPOLOGY_DIR}/\${POD_NAME##*-}"`,
+  'if [ -r "${topology}" ]; then',
+  '  set -- --labels="$(cat "${topology}")"',
+  'else',
+  '  set --',
+  'fi',
   'advertise="${POD_NAME}.${PEER_SERVICE}.${NAMESPACE}.svc"',
   'exec /tikv-server \\',
   '  --addr=0.0.0.0:20160 \\',
@@ -229,7 +255,8 @@ const TIKV_START_SCRIPT = shellScript(
   '  --advertise-status-addr="${advertise}:20180" \\',
   '  --data-dir=/var/lib/tikv \\',
   '  --capacity="${CAPACITY}" \\',
-  '  --pd="${PD_ADDRESS}"',
+  '  --pd="${PD_ADDRESS}" \\',
+  '  "$@"',
 );
 
 const BINARY_UNITS: readonly [string, bigint][] = [["PB", 2n ** 50n], ["TB", 2n ** 40n], ["GB", 2n ** 30n], ["MB", 2n ** 20n], ["KB", 2n ** 10n]];
@@ -278,7 +305,7 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
       { object: headlessService(ref, names.tikvPeer, wave, [tcpPort("server", TIKV_PORT), tcpPort("status", TIKV_STATUS_PORT)]), origin: at },
       stateful.manifest,
     ],
-    component: { ...stateful.component, scaleDownProcedure: "docs/tidb-runbook.md#scale-tikv-down" },
+    component: { ...stateful.component, scaleDownProcedure: "docs/tidb-runbook.md#scale-tikv-down", topologyDir: TIKV_TOPOLOGY_DIR },
   };
 }
 

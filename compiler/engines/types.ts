@@ -62,6 +62,12 @@ export interface Component {
    * members must leave the cluster before their pods go: `render` warns when its replicas shrink.
    */
   scaleDownProcedure?: string;
+  /**
+   * For a component that reports its location (TiKV's store labels): the directory where each pod
+   * finds a file named after its ordinal with its node's topology (`zone=<zone>`) when its
+   * hostPath pool names zones. No file otherwise.
+   */
+  topologyDir?: string;
 }
 
 /** A cluster expanded into objects: what flows from the engines through the rules to emit/. */

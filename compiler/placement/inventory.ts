@@ -2,6 +2,7 @@ import type { HostPathPool } from "../fleet/fleet.js";
 import { compareQuantities } from "../quantity.js";
 import { compareText } from "../text-order.js";
 import type { Placement } from "./allocate.js";
+import { claimOrdinal } from "./record.js";
 
 /** Who holds a directory: a current replica's claim (bound), or a claim no replica has any more whose data it keeps (released). */
 export interface Holder {
@@ -65,14 +66,9 @@ export interface Inventory {
   clusters: ClusterSpread[];
 }
 
-/** A StatefulSet's claim is `<template>-<statefulset>-<ordinal>` (Kubernetes names it so). */
-function ordinalOf(placement: Placement): number {
-  return Number(/-(\d+)$/.exec(placement.claim.name)?.[1] ?? -1);
-}
-
 function holderOf(placement: Placement): Holder {
   return {
-    cluster: placement.cluster, component: placement.component, ordinal: ordinalOf(placement),
+    cluster: placement.cluster, component: placement.component, ordinal: claimOrdinal(placement.claim),
     claim: `${placement.claim.namespace}/${placement.claim.name}`, state: placement.state,
   };
 }
@@ -128,7 +124,7 @@ function spreadOf(pools: ReadonlyMap<string, HostPathPool>, placements: readonly
     components: [...components].sort(([a], [b]) => compareText(a, b)).map(([component, list]): ComponentSpread => {
       const replicas = list.map((p): ReplicaUse => {
         const zone = zoneOf(p.pool, p.node);
-        return { ordinal: ordinalOf(p), pool: p.pool, node: p.node, ...(zone !== undefined && { zone }), path: p.path, state: p.state };
+        return { ordinal: claimOrdinal(p.claim), pool: p.pool, node: p.node, ...(zone !== undefined && { zone }), path: p.path, state: p.state };
       }).sort((a, b) => a.ordinal - b.ordinal);
       const bound = replicas.filter((r) => r.state === "bound");
       return {

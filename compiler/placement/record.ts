@@ -68,6 +68,11 @@ const placementsDocument = z
     });
   });
 
+/** The ordinal of a StatefulSet pod's claim: Kubernetes names it `<template>-<statefulset>-<ordinal>`. */
+export function claimOrdinal(claim: Claim): number {
+  return Number(/-(\d+)$/.exec(claim.name)?.[1] ?? -1);
+}
+
 function claimOf(entry: PlacementEntry): string {
   return `${entry.claim.namespace}/${entry.claim.name}`;
 }

@@ -5,12 +5,14 @@ import { images } from "./images.js";
 import { resourceBounds } from "./resource-bounds.js";
 import { resourceDefaults } from "./resource-defaults.js";
 import { scaleDown } from "./scale-down.js";
+import { topology } from "./topology.js";
 import { secretsHygiene } from "./secrets-hygiene.js";
 import type { Rule } from "./types.js";
 
 /** The rules in the order they run: transformers first (each sees the output of the one before), then checks. */
 export const RULES: readonly Rule[] = [
   hostPathLayout,
+  topology,
   antiAffinity,
   resourceDefaults,
   dataProtection,

@@ -2,7 +2,8 @@ import type { V1Container } from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { runScript, type Answer, type Call } from "../harness/run-script.js";
-import { renderEndgame } from "./endgame.js";
+import { THREE_NODE_POOL, compileProject } from "../helpers.js";
+import { ENDGAME, renderEndgame } from "./endgame.js";
 
 /** The TiDB start scripts run for real, in the lifecycle states a cluster goes through. */
 
@@ -152,15 +153,36 @@ describe("PD preStop hook", () => {
 describe("TiKV start script", () => {
   it("starts one store at its stable peer address, its capacity the volume's size", async () => {
     const tikv = await container("StatefulSet", "endgame-tikv");
+    // (its pool names no zones: no topology file is mounted, and the store reports no labels)
     const run = await runScript({
       container: tikv, hostname: "endgame-tikv-2", env: { POD_NAME: "endgame-tikv-2", NAMESPACE: "db" },
-      stubs: { "/tikv-server": [{}] },
+      stubs: { "/tikv-server": [{}] }, dirs: ["/etc/tikv-topology"],
     });
     assert.equal(run.exitCode, 0, run.stderr);
     const args = only(run.calls, "/tikv-server").args;
     assert.ok(args.includes("--advertise-addr=endgame-tikv-2.endgame-tikv-peer.db.svc:20160"));
     assert.ok(args.includes("--pd=endgame-pd.db.svc:2379"));
     assert.ok(args.includes("--capacity=100GB"), "100Gi is 100 GiB, which TiKV writes 100GB");
+    assert.ok(!args.some((a) => a.startsWith("--labels")));
+  });
+
+  it("reports the zone clusterc placed it in as a store label, from the file its ConfigMap mounts", async () => {
+    // GIVEN endgame on a pool whose nodes name zones
+    const zoned = THREE_NODE_POOL.replace(/- \{ name: (n\d), /g, "- { name: $1, zone: zone-$1, ");
+    const { objects } = await compileProject({ "clusters/pool.yaml": zoned, "clusters/prod/endgame.yaml": ENDGAME });
+    const find = (kind: string, name: string) => [...objects.values()].find((o) => o.kind === kind && o.metadata.name === name)!;
+    const tikv = find("StatefulSet", "endgame-tikv").spec.template.spec.containers[0] as V1Container;
+    const topology = find("ConfigMap", "endgame-tikv-topology");
+    const mount = tikv.volumeMounts!.find((m) => m.name === "topology")!;
+    // WHEN store 2 starts with its ConfigMap's files mounted
+    const files = Object.fromEntries(Object.entries(topology.data as Record<string, string>).map(([key, value]) => [`${mount.mountPath}/${key}`, value]));
+    const run = await runScript({ container: tikv, hostname: "endgame-tikv-2", env: { POD_NAME: "endgame-tikv-2", NAMESPACE: "db" }, stubs: { "/tikv-server": [{}] }, files });
+    // THEN it reports the zone of the node its volume is pinned to
+    const pv = find("PersistentVolume", "db-data-endgame-tikv-2");
+    const node = pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0];
+    assert.ok(only(run.calls, "/tikv-server").args.includes(`--labels=zone=zone-${node}`), run.calls.map((c) => c.args.join(" ")).join("\n"));
+    // AND PD is configured to isolate replicas by that label
+    assert.match(find("ConfigMap", "endgame-pd-config").data["pd.toml"], /^\[replication\]\nlocation-labels = \["zone"\]$/m);
   });
 });
 

@@ -19,6 +19,7 @@ import { compileProject, fixturePath } from "../helpers.js";
 const RULES_WITHOUT_FINDINGS = new Map([
   ["anti-affinity", "transformer: adds affinity and budgets, reports nothing"],
   ["data-protection", "transformer: adds annotations, reports nothing"],
+  ["topology", "transformer: adds each replica's zone file, reports nothing"],
 ]);
 
 type Document = { apiVersion: string; kind: string };

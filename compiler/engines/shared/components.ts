@@ -1,4 +1,4 @@
-import type { V1Container } from "@kubernetes/client-node";
+import type { V1Container, V1Volume } from "@kubernetes/client-node";
 import type { Origin } from "../../diagnostics.js";
 import type { StorageSpec } from "../../schema/common.js";
 import type { Component, Manifest, Separation } from "../types.js";
@@ -18,6 +18,8 @@ export interface StatefulComponentOptions {
   apart: readonly Separation[];
   /** Mounts `DATA_VOLUME`. */
   container: V1Container;
+  /** Volumes of the pod besides its data claim (a ConfigMap with the process's configuration). */
+  volumes?: V1Volume[];
   storage: StorageSpec;
   /** The component's field in the spec, and its storage field. */
   origin: Origin;
@@ -29,12 +31,12 @@ export interface StatefulComponentOptions {
  * need to know of it (who it stays apart from, its storage for the hostPath layout).
  */
 export function statefulComponent(ref: ComponentRef, options: StatefulComponentOptions): { manifest: Manifest; component: Component } {
-  const { name, wave, serviceName, replicas, apart, container, storage, origin, storageOrigin } = options;
+  const { name, wave, serviceName, replicas, apart, container, volumes, storage, origin, storageOrigin } = options;
   return {
     manifest: {
       object: statefulSet(ref, {
         name, wave, serviceName, replicas,
-        pod: { containers: [container] },
+        pod: { containers: [container], ...(volumes && { volumes }) },
         claims: [claimTemplate(DATA_VOLUME, storage.size, storage.storageClassName)],
       }),
       origin,
