@@ -77,6 +77,8 @@ export interface ClusterBuild {
   components: Component[];
   /** Sets that may lose one pod at a time, never more (quorums, primary/standby sets): each gets a PodDisruptionBudget. */
   disruptionBudgets: readonly PodSet[];
+  /** Who connects to whom inside the cluster, and which ports clients and monitoring reach. */
+  traffic?: ComponentTraffic[];
 }
 
 /** Expands one kind of cluster spec. Pure: no I/O, no shared state. */
@@ -93,10 +95,67 @@ export interface Engine<D extends ClusterDocument = ClusterDocument> {
    * many they were is fixed at the cluster's first render and handed back as `state.bootstrap`.
    */
   bootstrapped?: readonly string[];
+  /** What each container's image needs, by container name; every container the engine renders has an entry. */
+  containers?: Readonly<Record<string, ContainerNeeds>>;
   expand(cluster: Cluster<D>, state: BootstrapState): ClusterBuild;
 }
 
 /** What the cluster's earlier renders fixed, by component: the members each bootstrapped component started with. */
 export interface BootstrapState {
   bootstrap: Readonly<Record<string, number>>;
+}
+
+/** Pod Security Standards levels clusterc renders for (kubernetes.io/docs/concepts/security/pod-security-standards). */
+export type PodSecurityLevel = "baseline" | "restricted";
+
+/**
+ * What one container's image needs to run, from its Dockerfile or documentation: the
+ * security-context rule derives the container's securityContext and scratch volumes from it.
+ */
+export interface ContainerNeeds {
+  /** The user and group the process runs as: the image's own, or any its files allow. */
+  runAs: { uid: number; gid: number };
+  /** Directories outside volumes that the process writes; each gets an emptyDir, the root filesystem stays read-only. */
+  scratch: readonly string[];
+  /** Set when the process writes files relative to its working directory: one of `scratch`. */
+  workingDir?: string;
+  /** Capabilities the process cannot do without; all others are dropped. */
+  capabilities?: readonly string[];
+  /** Why the image cannot meet "restricted" (it must run as root, or needs a capability beyond NET_BIND_SERVICE). */
+  belowRestricted?: string;
+  /** The process calls the Kubernetes API, so its pod keeps a service-account token. */
+  callsKubernetesApi?: boolean;
+}
+
+/** A label selector, as NetworkPolicy peers take it. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
+}
+
+/** Who may connect to a client endpoint: pods chosen by selectors, or (alone) addresses outside the cluster. */
+export interface NetworkPeer {
+  namespaceSelector?: LabelSelector;
+  podSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+
+/** A port a component's pods serve and who may connect to it; nothing else reaches the port. */
+export interface ServedPort {
+  /** The container port's name in the pod spec. */
+  port: string;
+  /** Components of the same cluster that connect (their app.kubernetes.io/component). */
+  peers: readonly string[];
+  /** A client endpoint: also open to these peers; an empty list opens it to every source. */
+  clients?: readonly NetworkPeer[];
+  /** Serves metrics: also open to the monitoring pods a policy names. */
+  metrics?: boolean;
+}
+
+/** The ports one component serves, for the network-policy rule. */
+export interface ComponentTraffic {
+  component: string;
+  ports: readonly ServedPort[];
+  /** The component's field in the spec. */
+  origin: Origin;
 }
