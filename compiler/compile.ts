@@ -9,7 +9,7 @@ import { CLUSTER_STATE_NAME, loadClusterStates, nextClusterState, recordedCluste
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
 import { layoutClusterStates, layoutPlacements } from "./emit/state-files.js";
 import { deliveryFolders, layoutDelivery, type DeliveryFolder } from "./gitops/delivery.js";
-import { deliveredCluster } from "./gitops/metadata.js";
+import { deliveredCluster, namespaceLevels } from "./gitops/metadata.js";
 import type { DirectoryRef, Placement } from "./placement/allocate.js";
 import { hostPathDemands } from "./placement/demands.js";
 import { placementsOf, planHostPaths } from "./placement/plan.js";
@@ -113,7 +113,8 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
 
   // Keyed by what the objects are made of, not by the clusters' inputs: most edits to a spec leave them as they are.
   const { gitops } = fleet;
-  const delivered = fleet.clusters.map((cluster, i) => deliveredCluster(cluster, outputs[i]!.stages));
+  const levels = namespaceLevels(fleet.clusters, new Set(demands.map((d) => d.cluster)));
+  const delivered = fleet.clusters.map((cluster, i) => deliveredCluster(cluster, outputs[i]!.stages, levels.get(cluster.namespace)!));
   const deliveryKey = digest([JSON.stringify(gitops ?? null), JSON.stringify(delivered)]);
   const deliveryOutput = await cache.outputFor(DELIVERY, deliveryKey, () => compileDelivery(gitops ? deliveryFolders(gitops, delivered) : []));
   findings.push(...deliveryOutput.findings);

@@ -35,6 +35,9 @@ export function explainCluster(cluster: Cluster, locate: Locate): string {
     row("resources.max.cpu", policy.maximum.cpu, "none"),
     row("resources.max.memory", policy.maximum.memory, "none"),
     row("resources.maxLimitRequestRatio", policy.maxLimitRequestRatio, "none"),
+    row("podSecurity", policy.podSecurity, "baseline"),
+    row("hostPathChown", policy.hostPathChown, "false"),
+    row("networkPolicies.monitoring", policy.monitoring, "none"),
     "exceptions:",
     ...(policy.exceptions.length === 0
       ? ["  none"]
@@ -44,5 +47,6 @@ export function explainCluster(cluster: Cluster, locate: Locate): string {
 }
 
 function format(value: unknown): string {
-  return Array.isArray(value) ? `[${value.join(", ")}]` : String(value);
+  if (Array.isArray(value)) return `[${value.join(", ")}]`;
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
 }

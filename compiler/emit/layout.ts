@@ -5,7 +5,7 @@ import { stageDirs, stagesOf, syncWave } from "./stages.js";
 
 /** Within a sync wave, the order in which objects can be applied: what others depend on comes first. */
 const KIND_ORDER = [
-  "ExternalSecret", "ConfigMap", "PersistentVolume", "Service", "PodDisruptionBudget", "StatefulSet", "Deployment", "Job",
+  "ExternalSecret", "NetworkPolicy", "ConfigMap", "PersistentVolume", "Service", "PodDisruptionBudget", "StatefulSet", "Deployment", "Job",
 ];
 
 /** Path of an object's file inside its cluster directory: `<kind>-<name>.yaml`, lower case. */

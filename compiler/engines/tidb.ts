@@ -12,6 +12,7 @@ import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { preferredApart, replicasOf, requiredApart } from "./shared/placement.js";
 import { deployment, headlessService, service, statefulSet, tcpPort } from "./shared/workloads.js";
 import type { Component, Engine, Manifest } from "./types.js";
+import { TIDB_CONTAINER_NEEDS, tidbTraffic } from "./tidb-privileges.js";
 
 type TiDBCluster = Cluster<TiDBClusterDocument>;
 
@@ -43,6 +44,7 @@ export const tidbEngine: Engine<TiDBClusterDocument> = {
   replicas: ({ spec }) => ({ pd: spec.pd.replicas, tikv: spec.tikv.replicas, tidb: spec.tidb.replicas }),
   // PD's first members list each other in --initial-cluster; later ones --join.
   bootstrapped: ["pd"],
+  containers: TIDB_CONTAINER_NEEDS,
   expand(cluster, state) {
     const names = objectNames(cluster.name);
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
@@ -58,6 +60,7 @@ export const tidbEngine: Engine<TiDBClusterDocument> = {
       components: [pd.component, tikv.component, tidb.component],
       // Raft groups: a drain takes down one PD member or TiKV store at a time.
       disruptionBudgets: [replicasOf(ref("pd")), replicasOf(ref("tikv"))],
+      traffic: tidbTraffic(cluster, origin),
     };
   },
 };

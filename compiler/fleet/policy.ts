@@ -1,5 +1,5 @@
 import { error, type Finding, type Origin } from "../diagnostics.js";
-import type { ResourcesSpec } from "../schema/common.js";
+import type { NetworkPeerSpec, ResourcesSpec } from "../schema/common.js";
 import type { PolicyDocument, PolicyException } from "../schema/policy.js";
 
 /** CPU and memory requests and limits of one container, as the layers set them. */
@@ -55,6 +55,12 @@ export interface ClusterPolicy {
   minimum: Partial<Record<ResourceName, Effective<string>>>;
   maximum: Partial<Record<ResourceName, Effective<string>>>;
   maxLimitRequestRatio?: Effective<number>;
+  /** The Pod Security Standards level every pod must meet; baseline when no policy sets it. */
+  podSecurity?: Effective<"baseline" | "restricted">;
+  /** Whether an init container chowns hostPath data directories as root. */
+  hostPathChown?: Effective<boolean>;
+  /** The pods that may scrape metrics and status ports. */
+  monitoring?: Effective<NetworkPeerSpec>;
   /** The exceptions that name the cluster, from any policy: an exception says which cluster it is for. */
   exceptions: ClusterException[];
 }
@@ -110,6 +116,9 @@ export function clusterPolicy(
     minimum: bound("min"),
     maximum: bound("max"),
     ...optional("maxLimitRequestRatio", last((p) => p.spec.rules?.resources?.maxLimitRequestRatio, ["rules", "resources", "maxLimitRequestRatio"])),
+    ...optional("podSecurity", last((p) => p.spec.rules?.podSecurity, ["rules", "podSecurity"])),
+    ...optional("hostPathChown", last((p) => p.spec.rules?.hostPathChown, ["rules", "hostPathChown"])),
+    ...optional("monitoring", last((p) => p.spec.rules?.networkPolicies?.monitoring, ["rules", "networkPolicies", "monitoring"])),
     exceptions: policies.flatMap((p) => (p.spec.exceptions ?? [])
       .map((e, i) => ({ ...e, policy: p.name, origin: { ...p.origin, path: ["spec", "exceptions", i] } }))
       .filter((e) => e.cluster === name)),

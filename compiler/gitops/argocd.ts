@@ -21,6 +21,12 @@ const IN_CLUSTER = "https://kubernetes.default.svc";
  * unmanaged; what carries Delete=false (volumes and claims) stays.
  */
 const RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io";
+/**
+ * Pod Security admission's label: the namespace refuses pods below the level. Argo CD sets
+ * managedNamespaceMetadata on the namespace it creates and on one that exists already
+ * (argoproj/argo-cd controller/sync_namespace.go), so a cluster synced before gets it too.
+ */
+const ENFORCE_LABEL = "pod-security.kubernetes.io/enforce";
 
 /** What differs between the Applications of two clusters. */
 interface AppParams {
@@ -28,6 +34,7 @@ interface AppParams {
   namespace: string;
   path: string;
   labels: Record<string, string>;
+  podSecurity: string;
 }
 
 type ApplicationTemplate = IApplicationSet["spec"]["template"];
@@ -40,6 +47,7 @@ const GENERATED: AppParams = {
   name: "{{.path.basename}}",
   namespace: "{{.values.namespace}}",
   path: "{{.path.path}}",
+  podSecurity: "{{.values.podSecurity}}",
   labels: {
     "app.kubernetes.io/name": "{{.values.appName}}",
     "app.kubernetes.io/instance": "{{.path.basename}}",
@@ -64,6 +72,7 @@ function application(source: ArgoCdSource, argocd: ArgoCdSpec, cluster: Delivere
     namespace: cluster.namespace,
     path: repoPath(cluster),
     labels: deliveryLabels(cluster),
+    podSecurity: cluster.podSecurity,
   });
   return { apiVersion: API_VERSION, kind: "Application", metadata: { ...metadata, name: cluster.name, namespace: argocd.namespace }, spec };
 }
@@ -95,7 +104,7 @@ function applicationSet(name: string, source: ArgoCdSource, argocd: ArgoCdSpec, 
           repoURL: source.repoURL,
           revision: source.revision,
           directories: [{ path: repoPath(cluster) }],
-          values: { namespace: cluster.namespace, appName: appNameOf(cluster) },
+          values: { namespace: cluster.namespace, appName: appNameOf(cluster), podSecurity: cluster.podSecurity },
         },
       })),
       syncPolicy: { preserveResourcesOnDeletion: true },
@@ -111,7 +120,11 @@ function template(source: ArgoCdSource, argocd: ArgoCdSpec, app: AppParams): App
       project: argocd.project,
       source: { repoURL: source.repoURL, targetRevision: source.revision, path: app.path },
       destination: { server: IN_CLUSTER, namespace: app.namespace },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ["CreateNamespace=true"],
+        managedNamespaceMetadata: { labels: { [ENFORCE_LABEL]: app.podSecurity } },
+      },
     },
   };
 }

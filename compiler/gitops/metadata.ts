@@ -1,7 +1,9 @@
 import { ENGINES } from "../engines/index.js";
 import { standardLabels } from "../engines/shared/metadata.js";
-import type { Engine } from "../engines/types.js";
+import type { Engine, PodSecurityLevel } from "../engines/types.js";
 import type { Cluster } from "../fleet/fleet.js";
+import { lowerLevel } from "../rules/pod-security-standards.js";
+import { clusterLevel } from "../rules/security-context.js";
 import { RENDERED_DIR } from "../source/load.js";
 
 /**
@@ -11,10 +13,26 @@ import { RENDERED_DIR } from "../source/load.js";
 export interface DeliveredCluster extends Pick<Cluster, "kind" | "name" | "namespace" | "outputDir"> {
   /** The labels of the cluster's start-up stages in order, as its folder lays them out (emit/stages.ts). */
   stages: readonly string[];
+  /** The Pod Security Standards level the cluster's namespace enforces. */
+  podSecurity: PodSecurityLevel;
 }
 
-export function deliveredCluster({ kind, name, namespace, outputDir }: Cluster, stages: readonly string[]): DeliveredCluster {
-  return { kind, name, namespace, outputDir, stages };
+export function deliveredCluster({ kind, name, namespace, outputDir }: Cluster, stages: readonly string[], podSecurity: PodSecurityLevel): DeliveredCluster {
+  return { kind, name, namespace, outputDir, stages, podSecurity };
+}
+
+/**
+ * The level each namespace enforces: the lowest that the clusters sharing it render at. Their
+ * Applications all label it, so they must agree, and no rendered pod is refused.
+ */
+export function namespaceLevels(clusters: readonly Cluster[], onHostPath: ReadonlySet<string>): Map<string, PodSecurityLevel> {
+  const levels = new Map<string, PodSecurityLevel>();
+  for (const cluster of clusters) {
+    // Policies are layered only for clusters with hostPath volumes: most runs never layer them at all.
+    const level = clusterLevel(ENGINES[cluster.kind] as Engine, onHostPath.has(cluster.name) && cluster.policy.hostPathChown?.value === true);
+    levels.set(cluster.namespace, lowerLevel(levels.get(cluster.namespace) ?? level, level));
+  }
+  return levels;
 }
 
 /** The app.kubernetes.io/component of the objects that hand a cluster to Argo CD or Flux. */

@@ -111,3 +111,34 @@ export type SecretSource = z.output<typeof secretSource>;
 export function replicas(defaultCount: number) {
   return z.number().int().min(1).max(99).default(defaultCount).describe("Number of replicas");
 }
+
+const labelSelector = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).optional().describe("Labels the pods or namespaces must all carry"),
+  matchExpressions: z.array(z.strictObject({
+    key: z.string().min(1).describe("Label key"),
+    operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]).describe("How the label's value is compared with values"),
+    values: z.array(z.string()).optional().describe("Values for In and NotIn"),
+  })).optional().describe("Label requirements, all of which must hold"),
+}).meta({ title: "label selector" });
+
+/**
+ * Who may connect: pods chosen by a namespace and/or pod selector (a pod selector alone means the
+ * cluster's own namespace), or an address block outside the cluster; as a NetworkPolicy peer.
+ */
+export const networkPeer = z
+  .strictObject({
+    namespaceSelector: labelSelector.optional().describe("Namespaces whose pods may connect; {} is every namespace"),
+    podSelector: labelSelector.optional().describe("Pods that may connect (in the cluster's namespace unless namespaceSelector is set)"),
+    ipBlock: z.strictObject({
+      cidr: matching(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "a CIDR such as 10.0.0.0/8").describe("Addresses that may connect, e.g. 10.0.0.0/8"),
+      except: z.array(matching(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "a CIDR such as 10.1.0.0/16")).optional().describe("Addresses inside cidr that may not"),
+    }).optional().describe("Addresses outside the cluster that may connect (after any SNAT the Service applies)"),
+  })
+  .superRefine((value, ctx) => {
+    const selectors = value.namespaceSelector !== undefined || value.podSelector !== undefined;
+    if (selectors === (value.ipBlock !== undefined)) {
+      ctx.addIssue({ code: "custom", message: "needs namespaceSelector and/or podSelector, or ipBlock alone" });
+    }
+  })
+  .meta({ title: "network peer" });
+export type NetworkPeerSpec = z.output<typeof networkPeer>;

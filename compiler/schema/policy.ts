@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { API_VERSION, computeResources, dnsLabel, matching, plainMetadata, resources } from "./common.js";
+import { API_VERSION, computeResources, dnsLabel, matching, networkPeer, plainMetadata, resources } from "./common.js";
 
 /** The cluster kinds a policy can give defaults to. */
 export const POLICY_CLUSTER_KINDS = ["TiDBCluster"] as const;
@@ -21,6 +21,13 @@ const rules = z.strictObject({
     max: computeResources.optional().describe("Largest limit any container may have"),
     maxLimitRequestRatio: z.number().min(1).optional().describe("Largest limit/request ratio, per resource"),
   }).optional().describe("Bounds checked after defaults are applied"),
+  podSecurity: z.enum(["baseline", "restricted"]).optional()
+    .describe("Pod Security Standards level every pod must meet (default baseline; clusterc renders restricted wherever the images allow)"),
+  hostPathChown: z.boolean().optional()
+    .describe("true: an init container gives hostPath data directories to the database's user, as root (hostPath volumes ignore fsGroup); those pods then meet baseline only"),
+  networkPolicies: z.strictObject({
+    monitoring: networkPeer.optional().describe("Pods that scrape metrics and status ports, e.g. { namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: monitoring } } }"),
+  }).optional().describe("NetworkPolicy settings"),
 });
 
 const exception = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { API_VERSION, clusterMetadata, matching, replicas, resources, secretSource, storage } from "./common.js";
+import { API_VERSION, clusterMetadata, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
 
 const nodePort = z.number().int().min(30000).max(32767);
 
@@ -65,6 +65,8 @@ export const tidbClusterSpec = z.strictObject({
       replicas: replicas(2),
       workload: z.enum(["Deployment", "StatefulSet"]).default("Deployment").describe("Run the stateless SQL layer as a Deployment or a StatefulSet"),
       service: tidbService.default({ type: "ClusterIP" }).describe("How clients reach TiDB"),
+      clients: z.array(networkPeer).optional()
+        .describe("Who may connect to the MySQL port 4000 (default: any pod in any namespace; any source with service type NodePort or LoadBalancer)"),
       resources: resources.optional().describe("Overrides the built-in TiDB resources"),
     })
     .default({ replicas: 2, workload: "Deployment", service: { type: "ClusterIP" } })

@@ -18,6 +18,7 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
   "apps/v1/StatefulSet": () => import("kubernetes-models/apps/v1/StatefulSet").then((m) => m.StatefulSet),
   "apps/v1/Deployment": () => import("kubernetes-models/apps/v1/Deployment").then((m) => m.Deployment),
   "batch/v1/Job": () => import("kubernetes-models/batch/v1/Job").then((m) => m.Job),
+  "networking.k8s.io/v1/NetworkPolicy": () => import("kubernetes-models/networking.k8s.io/v1/NetworkPolicy").then((m) => m.NetworkPolicy),
   "policy/v1/PodDisruptionBudget": () => import("kubernetes-models/policy/v1/PodDisruptionBudget").then((m) => m.PodDisruptionBudget),
   "external-secrets.io/v1beta1/ExternalSecret": () =>
     import("@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret").then((m) => m.ExternalSecret),

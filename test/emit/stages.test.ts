@@ -88,7 +88,7 @@ describe("a cluster whose objects all share one wave", () => {
   it("is one Flux Kustomization over its folder, named after the cluster, depending on nothing", () => {
     // GIVEN the same cluster WHEN its Flux objects are made
     const flux = { namespace: "flux-system", sourceRef: { kind: "GitRepository" as const, name: "flux-system" }, interval: "10m" };
-    const [only, ...rest] = fluxObjects(flux, [{ kind: "TiDBCluster", ...CLUSTER, outputDir: "prod/solo", stages: layoutCluster(build(objects)).stages }]) as (KubeObject & { spec: Record<string, unknown> })[];
+    const [only, ...rest] = fluxObjects(flux, [{ kind: "TiDBCluster", ...CLUSTER, outputDir: "prod/solo", stages: layoutCluster(build(objects)).stages, podSecurity: "restricted" }]) as (KubeObject & { spec: Record<string, unknown> })[];
     // THEN there is exactly one, over the whole folder, without dependsOn
     assert.deepEqual(rest, []);
     assert.equal(only!.metadata.name, "solo");

@@ -66,7 +66,7 @@ describe("TiDBCluster engine", () => {
     const { objects, diagnostics } = await compileProject({ "clusters/pool.yaml": POOL, "clusters/endgame.yaml": spec });
     assert.deepEqual(diagnostics, []);
     const kinds = [...objects.values()].filter((o) => o.metadata?.name.startsWith("endgame-tidb")).map((o) => `${o.kind}/${o.metadata.name}`).sort();
-    assert.deepEqual(kinds, ["Job/endgame-tidb-init", "Service/endgame-tidb", "Service/endgame-tidb-peer", "StatefulSet/endgame-tidb"]);
+    assert.deepEqual(kinds, ["Job/endgame-tidb-init", "NetworkPolicy/endgame-tidb", "Service/endgame-tidb", "Service/endgame-tidb-peer", "StatefulSet/endgame-tidb"]);
   });
 
   it("starts PD, then TiKV, then TiDB (Argo CD sync waves) and sets the password after all (PostSync)", async () => {
@@ -193,7 +193,7 @@ describe("TiDBCluster engine", () => {
       const labels = object.metadata.labels!;
       assert.equal(labels["app.kubernetes.io/name"], "tidb");
       assert.equal(labels["app.kubernetes.io/instance"], "endgame");
-      assert.match(labels["app.kubernetes.io/component"]!, /^(pd|tikv|tidb|init)$/);
+      assert.match(labels["app.kubernetes.io/component"]!, /^(pd|tikv|tidb|init|network)$/);
       assert.equal(labels["app.kubernetes.io/managed-by"], "clusterc");
     }
   });

@@ -70,7 +70,7 @@ describe("removing a cluster's spec", () => {
       assert.deepEqual([...after.keys()].filter((f) => f.includes("orders")), []);
       assert.deepEqual((parse(after.get("argocd/kustomization.yaml")!) as { resources: string[] }).resources,
         ["application-billing.yaml", "application-reports.yaml"]);
-      const stages = (cluster: string) => ["pd", "tikv", "tidb"].map((s) => `kustomization-${cluster}-${s}.yaml`).concat(`kustomization-${cluster}.yaml`);
+      const stages = (cluster: string) => ["pd", "tikv", "tidb", "network"].map((s) => `kustomization-${cluster}-${s}.yaml`).concat(`kustomization-${cluster}.yaml`);
       assert.deepEqual((parse(after.get("flux/kustomization.yaml")!) as { resources: string[] }).resources, [...stages("billing"), ...stages("reports")]);
       // AND the remaining Applications and Kustomizations are unchanged
       const fluxFiles = [...stages("billing"), ...stages("reports")].map((f) => `flux/${f}`);

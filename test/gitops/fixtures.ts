@@ -18,4 +18,4 @@ export const TWO_CLUSTERS: Record<string, string> = {
 };
 
 /** The start-up stages of a TiDB cluster whose root password is a secretRef, in order. */
-export const TIDB_STAGES = ["pd", "tikv", "tidb", "post-sync"];
+export const TIDB_STAGES = ["pd", "tikv", "tidb", "network", "post-sync"];

@@ -20,6 +20,8 @@ const RULES_WITHOUT_FINDINGS = new Map([
   ["anti-affinity", "transformer: adds affinity and budgets, reports nothing"],
   ["data-protection", "transformer: adds annotations, reports nothing"],
   ["topology", "transformer: adds each replica's zone file, reports nothing"],
+  ["security-context", "transformer: adds securityContexts and scratch volumes, reports nothing"],
+  ["network-policies", "transformer: adds NetworkPolicies, reports nothing"],
 ]);
 
 type Document = { apiVersion: string; kind: string };

@@ -1,9 +1,14 @@
-import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
+import type { V1Container, V1PodSpec, V1PodTemplateSpec } from "@kubernetes/client-node";
 import type { KubeObject } from "../types.js";
 
 /** The pod template spec of a workload (Deployment, StatefulSet, Job), or undefined for other kinds. */
 export function podSpecOf(object: KubeObject): V1PodSpec | undefined {
   return (object as { spec?: { template?: { spec?: V1PodSpec } } }).spec?.template?.spec;
+}
+
+/** The pod template of a workload (Deployment, StatefulSet, Job), or undefined for other kinds. */
+export function podTemplateOf(object: KubeObject): V1PodTemplateSpec | undefined {
+  return (object as { spec?: { template?: V1PodTemplateSpec } }).spec?.template;
 }
 
 /** Every container of a pod, init containers first. */

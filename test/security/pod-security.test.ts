@@ -1,0 +1,219 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, it } from "node:test";
+import type { V1PodSpec } from "@kubernetes/client-node";
+import fg from "fast-glob";
+import type { ClusterBuild, ContainerNeeds } from "../../compiler/engines/types.js";
+import { clusterPolicy, type Policy } from "../../compiler/fleet/policy.js";
+import { podSecurityFindings } from "../../compiler/rules/pod-security.js";
+import { podSecurityLevel, podSecurityViolations } from "../../compiler/rules/pod-security-standards.js";
+import { hardenPod, OWNERSHIP_CONTAINER } from "../../compiler/rules/security-context.js";
+import { policyDocument } from "../../compiler/schema/policy.js";
+import { MINIMAL_TIDB_SPEC, REPO_ROOT, THREE_NODE_POOL, compileProject, tidbSpec, type RenderedObject } from "../helpers.js";
+import { parse } from "yaml";
+import { execFile } from "node:child_process";
+import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { promisify } from "node:util";
+
+/** A temp directory, stub binaries first on the PATH, and a way to run a script under sh there. */
+async function scriptHarness(stubs: Record<string, string>) {
+  const root = await mkdtemp(path.join(tmpdir(), "clusterc-script-"));
+  const bin = path.join(root, "bin");
+  const dir = path.join(root, "data");
+  await mkdir(bin);
+  await mkdir(dir);
+  for (const [name, body] of Object.entries(stubs)) {
+    await writeFile(path.join(bin, name), `#!/bin/sh\n${body}\n`);
+    await chmod(path.join(bin, name), 0o755);
+  }
+  const log = path.join(root, "log");
+  const run = (script: string) => promisify(execFile)("sh", ["-c", script], { env: { PATH: `${bin}:/usr/bin:/bin`, LOG: log } });
+  return { dir, log, run };
+}
+
+/** Every TiDB shape the engine renders: both TiDB workloads, hostPath and class storage, both secret sources. */
+const VARIANTS: Record<string, string> = {
+  "clusters/pool.yaml": THREE_NODE_POOL,
+  "clusters/a.yaml": tidbSpec("alpha", MINIMAL_TIDB_SPEC.replace(/storage: \{ size: (\w+) \}/g, "storage: { size: $1, hostPath: { pool: dc1 } }")),
+  "clusters/b.yaml": tidbSpec("beta", `  version: v7.5.1
+  pd: { replicas: 1, storage: { size: 10Gi, storageClassName: standard } }
+  tikv: { replicas: 1, storage: { size: 10Gi, storageClassName: standard } }
+  tidb: { replicas: 1, workload: StatefulSet, service: { type: LoadBalancer } }
+  rootPassword: { externalSecret: { store: vault, remoteKey: db/beta } }
+`),
+};
+
+/** A policy for every cluster that turns the hostPath ownership step on, and Argo CD delivery. */
+const WITH_CHOWN: Record<string, string> = {
+  "policies/chown.yaml": "apiVersion: clusterc/v1\nkind: Policy\nmetadata: { name: chown }\nspec: { rules: { hostPathChown: true } }\n",
+  "clusters/gitops.yaml": "apiVersion: clusterc/v1\nkind: GitOps\nmetadata: { name: databases }\nspec: { repoURL: https://git.example.com/db.git, argocd: {} }\n",
+};
+
+function pods(objects: Iterable<RenderedObject>): RenderedObject[] {
+  return [...objects].filter((o) => o.spec?.template?.spec);
+}
+
+async function committedPods(): Promise<RenderedObject[]> {
+  const files = await fg("rendered/**/*.yaml", { cwd: REPO_ROOT });
+  const objects = await Promise.all(files.map(async (f) => parse(await readFile(path.join(REPO_ROOT, f), "utf8")) as RenderedObject));
+  return pods(objects);
+}
+
+describe("Pod Security Standards of what clusterc renders", () => {
+  it("every pod of the example fleet and of every TiDB shape meets restricted, and so baseline", async () => {
+    // GIVEN the committed rendered/ tree and a fresh render of each TiDB shape
+    const { objects, diagnostics } = await compileProject(VARIANTS);
+    assert.deepEqual(diagnostics, []);
+    const all = [...await committedPods(), ...pods(objects.values())];
+    assert.ok(all.length >= 8);
+    // WHEN each pod is checked against the standards' fields
+    for (const object of all) {
+      // THEN none breaks a control of either level
+      assert.deepEqual(podSecurityViolations(object.spec.template), { baseline: [], restricted: [] }, `${object.kind} ${object.metadata.name}`);
+    }
+  });
+
+  it("with hostPathChown, adds the ownership step to exactly the hostPath pods, which meet baseline, and says so", async () => {
+    // GIVEN a policy that asks for the ownership step, and an Argo CD GitOps document
+    const { objects, diagnostics } = await compileProject({ ...VARIANTS, ...WITH_CHOWN });
+    const all = pods(objects.values());
+    // THEN only the pods on hostPath volumes get it
+    const withStep = all.filter((o) => (o.spec.template.spec.initContainers ?? []).length > 0).map((o) => o.metadata.name).sort();
+    assert.deepEqual(withStep, ["alpha-pd", "alpha-tikv"]);
+    // AND they meet baseline, breaking restricted only in that init container
+    for (const object of all) {
+      const violations = podSecurityViolations(object.spec.template);
+      assert.deepEqual(violations.baseline, []);
+      assert.deepEqual(violations.restricted.filter((v) => !v.startsWith(`container ${OWNERSHIP_CONTAINER}:`)), []);
+      assert.equal(violations.restricted.length > 0, withStep.includes(object.metadata.name), object.metadata.name);
+    }
+    // AND lint says which pods are below restricted and why, at their components' lines
+    assert.deepEqual(diagnostics.map((d) => [d.file, d.line, d.severity, d.ruleId]), [["clusters/a.yaml", 6, "warning", "pod-security"], ["clusters/a.yaml", 7, "warning", "pod-security"]]);
+    for (const d of diagnostics) assert.match(d.message, /meets Pod Security Standards "baseline", not "restricted": container own-data: hostPath volumes ignore fsGroup/);
+    // AND the namespace Argo CD creates enforces what its pods meet
+    const enforced = (name: string) => objects.get(`argocd/application-${name}.yaml`)!.spec.syncPolicy.managedNamespaceMetadata.labels["pod-security.kubernetes.io/enforce"];
+    assert.deepEqual([enforced("alpha"), enforced("beta")], ["baseline", "restricted"]);
+  });
+
+  it("gives a hostPath data directory to the database's user only when its owner is wrong (the script run under sh)", async () => {
+    const { objects } = await compileProject({ ...VARIANTS, ...WITH_CHOWN });
+    const pd = [...objects.values()].find((o) => o.kind === "StatefulSet" && o.metadata.name === "alpha-pd")!;
+    const step = pd.spec.template.spec.initContainers[0];
+    const main = pd.spec.template.spec.containers[0];
+    assert.deepEqual(step.volumeMounts, [{ name: "data", mountPath: "/var/lib/pd" }]);
+    assert.equal(step.image, main.image, "no other image to pull");
+    assert.deepEqual([step.securityContext.runAsUser, step.securityContext.capabilities], [0, { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE"] }]);
+    const owner = `${main.securityContext.runAsUser}:${main.securityContext.runAsGroup}`;
+    for (const [found, chowned] of [["0:0", true], [owner, false]] as const) {
+      // GIVEN stub stat and chown on the PATH and the directory owned by `found`
+      const { dir, log, run } = await scriptHarness({ stat: `echo ${found}`, chown: 'echo "$@" >> "$LOG"' });
+      // WHEN the container's script runs on it
+      await run(step.command[2].replaceAll("/var/lib/pd", dir));
+      // THEN chown ran recursively to the user and group of the database container, or not at all
+      assert.equal(await readFile(log, "utf8").catch(() => ""), chowned ? `-R ${owner} ${dir}\n` : "", `owner ${found}`);
+    }
+  });
+
+  it("runs every container as an explicit non-root user on a read-only root, its data writable through fsGroup, without a token", async () => {
+    const { objects } = await compileProject(VARIANTS);
+    for (const object of pods(objects.values())) {
+      const pod: V1PodSpec = object.spec.template.spec;
+      const where = `${object.kind} ${object.metadata.name}`;
+      assert.equal(pod.automountServiceAccountToken, false, `${where}: no container calls the Kubernetes API`);
+      const claims: string[] = (object.spec.volumeClaimTemplates ?? []).map((c: { metadata: { name: string } }) => c.metadata.name);
+      for (const container of pod.containers) {
+        const context = container.securityContext!;
+        assert.ok(context.runAsUser! > 0 && context.runAsGroup! > 0, `${where}/${container.name} names its user and group`);
+        assert.equal(context.readOnlyRootFilesystem, true, `${where}/${container.name}`);
+        // A claimed volume is group-owned by fsGroup: the container's group can write it.
+        if ((container.volumeMounts ?? []).some((m) => claims.includes(m.name))) assert.equal(pod.securityContext!.fsGroup, context.runAsGroup, where);
+        // Each path the process writes outside its volumes is an emptyDir: the working directory too.
+        for (const mount of container.volumeMounts ?? []) {
+          const volume = pod.volumes?.find((v) => v.name === mount.name);
+          assert.ok(claims.includes(mount.name) || volume?.emptyDir, `${where}/${container.name}: ${mount.mountPath} is a claim or an emptyDir`);
+        }
+        if (container.workingDir) assert.ok(container.volumeMounts!.some((m) => m.mountPath === container.workingDir), `${where}: the working directory is writable`);
+      }
+    }
+  });
+
+  it("writes TiDB's slow log and temp files to emptyDirs, and the init Job's here-document to /tmp", async () => {
+    const { objects } = await compileProject(VARIANTS);
+    const mountsOf = (name: string) => {
+      const object = [...objects.values()].find((o) => o.metadata?.name === name && o.spec?.template)!;
+      return object.spec.template.spec.containers[0];
+    };
+    const tidb = mountsOf("alpha-tidb");
+    assert.equal(tidb.workingDir, "/var/log/tidb", "slow-query-file tidb-slow.log is relative to the working directory");
+    const tidbMounts = tidb.volumeMounts.map((m: { mountPath: string }) => m.mountPath);
+    for (const path of ["/tmp", "/var/log/tidb"]) assert.ok(tidbMounts.includes(path), path);
+    const init = mountsOf("alpha-tidb-init");
+    assert.match(init.command.join("\n"), /<<SQL/, "the init script uses a here-document");
+    assert.deepEqual(init.volumeMounts.map((m: { mountPath: string }) => m.mountPath), ["/tmp"]);
+    assert.deepEqual([init.securityContext.runAsUser, init.securityContext.runAsGroup], [999, 999], "the mysql image's own user");
+  });
+});
+
+describe("pod-security rule", () => {
+  const origin = { file: "clusters/x.yaml", doc: 0, path: ["spec", "agent"] };
+  const ROOT_AGENT: ContainerNeeds = { runAs: { uid: 0, gid: 0 }, scratch: [], capabilities: ["CHOWN"], belowRestricted: "it chowns data that an earlier release wrote as root" };
+
+  function build(needs: ContainerNeeds, policies: Policy[] = []): ClusterBuild {
+    const pod: V1PodSpec = { containers: [{ name: "agent", image: "example/agent:1.0" }] };
+    hardenPod(pod, () => needs);
+    return {
+      cluster: {
+        kind: "TiDBCluster", name: "x", namespace: "x", labels: {}, spec: {} as never, origin: { ...origin, path: [] }, outputDir: "x",
+        policy: clusterPolicy("TiDBCluster", "x", {}, {}, origin, [], policies),
+      },
+      manifests: [{ object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x-agent" }, spec: { template: { spec: pod } } } as never, origin }],
+      components: [],
+      disruptionBudgets: [],
+    };
+  }
+  const requiring = (level: string): Policy => ({ name: "strict", spec: policyDocument.parse({ apiVersion: "clusterc/v1", kind: "Policy", metadata: { name: "strict" }, spec: { rules: { podSecurity: level } } }).spec, origin: { file: "policies/strict.yaml", doc: 0, path: [] } });
+
+  it("renders an image that must run as root at baseline, and lint says why it is below restricted", () => {
+    // GIVEN a container whose engine declares it needs root and a capability, with the reason
+    const b = build(ROOT_AGENT);
+    // WHEN the declarations become its securityContext and the rule checks the pod
+    const pod = (b.manifests[0]!.object as never as { spec: { template: { spec: V1PodSpec } } }).spec.template;
+    const findings = podSecurityFindings(b, () => ROOT_AGENT);
+    // THEN the pod meets baseline, not restricted, and the warning carries the reason at the component's line
+    assert.equal(podSecurityLevel(pod), "baseline");
+    assert.deepEqual(findings.map((f) => [f.severity, f.origin]), [["warning", origin]]);
+    assert.match(findings[0]!.message, /meets Pod Security Standards "baseline", not "restricted": container agent: it chowns data that an earlier release wrote as root/);
+  });
+
+  it("fails a baseline pod where a policy requires restricted, naming the policy", () => {
+    const findings = podSecurityFindings(build(ROOT_AGENT, [requiring("restricted")]), () => ROOT_AGENT);
+    assert.deepEqual(findings.map((f) => f.severity), ["error"]);
+    assert.match(findings[0]!.message, /below "restricted" required by policy strict \(policies\/strict\.yaml\)/);
+  });
+
+  it("fails a pod that does not meet the level its engine declared", () => {
+    // GIVEN declarations that promise restricted, but a pod that was edited after the transformer
+    const needs: ContainerNeeds = { runAs: { uid: 1000, gid: 1000 }, scratch: [] };
+    const b = build(needs);
+    (b.manifests[0]!.object as never as { spec: { template: { spec: V1PodSpec } } }).spec.template.spec.containers[0]!.securityContext!.allowPrivilegeEscalation = true;
+    // WHEN checked THEN the error names the control
+    const findings = podSecurityFindings(b, () => needs);
+    assert.deepEqual(findings.map((f) => f.severity), ["error"]);
+    assert.match(findings[0]!.message, /does not meet Pod Security Standards "restricted": container agent: allowPrivilegeEscalation is not false/);
+  });
+
+  it("takes the last policy's rules.podSecurity, and every TiDB pod passes restricted", async () => {
+    // GIVEN two policies that set the level, in file-name order
+    const policy = (name: string, level: string) => `apiVersion: clusterc/v1\nkind: Policy\nmetadata: { name: ${name} }\nspec: { rules: { podSecurity: ${level} } }\n`;
+    const { diagnostics, fleet } = await compileProject({
+      "clusters/x.yaml": tidbSpec("x", MINIMAL_TIDB_SPEC),
+      "policies/00-loose.yaml": policy("loose", "baseline"),
+      "policies/10-strict.yaml": policy("strict", "restricted"),
+    });
+    // THEN the later one wins, and nothing is found
+    assert.deepEqual(fleet!.clusters[0]!.policy.podSecurity?.value, "restricted");
+    assert.deepEqual(diagnostics, []);
+  });
+});
