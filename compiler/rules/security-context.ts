@@ -37,7 +37,7 @@ export function declaredLevel(needs: readonly (ContainerNeeds | undefined)[]): P
 }
 
 /** The level an engine's pods are rendered at: the namespace a cluster lives in can enforce it. */
-export function engineLevel(engine: Engine): PodSecurityLevel {
+function engineLevel(engine: Engine): PodSecurityLevel {
   return declaredLevel(Object.values(engine.containers ?? {}));
 }
 
