@@ -106,6 +106,9 @@ describe("Pod Security Standards of what clusterc renders", () => {
     assert.equal(step.image, main.image, "no other image to pull");
     assert.deepEqual([step.securityContext.runAsUser, step.securityContext.capabilities], [0, { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE"] }]);
     const owner = `${main.securityContext.runAsUser}:${main.securityContext.runAsGroup}`;
+    const { dir: scratch, run: check } = await scriptHarness({});
+    await writeFile(path.join(scratch, "own-data.sh"), step.command[2]);
+    await check(`shellcheck -s sh ${path.join(scratch, "own-data.sh")}`);
     for (const [found, chowned] of [["0:0", true], [owner, false]] as const) {
       // GIVEN stub stat and chown on the PATH and the directory owned by `found`
       const { dir, log, run } = await scriptHarness({ stat: `echo ${found}`, chown: 'echo "$@" >> "$LOG"' });
