@@ -97,6 +97,20 @@ describe("Pod Security Standards of what clusterc renders", () => {
     assert.deepEqual([enforced("alpha"), enforced("beta")], ["baseline", "restricted"]);
   });
 
+  it("fails the ownership step where restricted is required, unless an exception accepts it for the migration", async () => {
+    // GIVEN restricted required fleet-wide, and the ownership step for a cluster whose hostPath data root wrote
+    const strict = "apiVersion: clusterc/v1\nkind: Policy\nmetadata: { name: strict }\nspec: { rules: { podSecurity: restricted } }\n";
+    const failing = await compileProject({ ...VARIANTS, ...WITH_CHOWN, "policies/strict.yaml": strict });
+    // THEN its two hostPath pods are errors that name the policy
+    assert.deepEqual(failing.diagnostics.map((d) => [d.file, d.severity, d.ruleId]), [["clusters/a.yaml", "error", "pod-security"], ["clusters/a.yaml", "error", "pod-security"]]);
+    assert.match(failing.diagnostics[0]!.message, /below "restricted" required by policy strict \(policies\/strict\.yaml\)/);
+    // WHEN an exception accepts them until the data is chowned THEN they are notes that say who accepted them
+    const excepted = strict.replace("spec: {", "spec: { exceptions: [{ rule: pod-security, cluster: alpha, reason: \"hostPath data still owned by root\", expires: 2099-01-31 }],");
+    const accepted = await compileProject({ ...VARIANTS, ...WITH_CHOWN, "policies/strict.yaml": excepted });
+    assert.deepEqual(accepted.diagnostics.map((d) => d.severity), ["note", "note"]);
+    assert.match(accepted.diagnostics[0]!.message, /suppressed by policy strict until 2099-01-31: hostPath data still owned by root/);
+  });
+
   it("gives a hostPath data directory to the database's user only when its owner is wrong (the script run under sh)", async () => {
     const { objects } = await compileProject({ ...VARIANTS, ...WITH_CHOWN });
     const pd = [...objects.values()].find((o) => o.kind === "StatefulSet" && o.metadata.name === "alpha-pd")!;
