@@ -34,6 +34,7 @@ const CASES: { fixture: string; expected: string[] }[] = [
   { fixture: "unpinned-version", expected: ["5:3: error schema-value"] },
   { fixture: "limits-below-requests", expected: ["10:5: error resource-defaults"] },
   { fixture: "both-storage-kinds", expected: ["6:69: error schema-value"] },
+  { fixture: "client-peer-mixed", expected: ["11:9: error schema-value"] },
 ];
 
 const RENDERED_BEFORE = { "rendered/prod/keep/kustomization.yaml": "resources: []\n" };
