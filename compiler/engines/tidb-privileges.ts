@@ -16,9 +16,10 @@ import type { ComponentTraffic, ContainerNeeds, NetworkPeer } from "./types.js";
 const PINGCAP_USER = { uid: 1000, gid: 1000 };
 
 export const TIDB_CONTAINER_NEEDS: Record<string, ContainerNeeds> = {
-  // PD's embedded TiDB Dashboard keeps its data under --data-dir (tikv/pd pkg/dashboard/adapter/config.go) and profiles in the temp directory.
+  // PD's embedded TiDB Dashboard keeps its data under --data-dir (tikv/pd pkg/dashboard/adapter/config.go). /tmp, here
+  // and for TiKV, is a precaution for on-demand profiles, not a write found in their defaults.
   pd: { runAs: PINGCAP_USER, scratch: ["/tmp"] },
-  // TiKV writes its stores, raft log and import files under --data-dir; on-demand profiles from the status port go to the temp directory.
+  // TiKV writes its stores, raft log and import files under --data-dir.
   tikv: { runAs: PINGCAP_USER, scratch: ["/tmp"] },
   // TiDB spills to tmp-storage-path and temp-dir under /tmp and opens /tmp/tidb-4000.sock (pingcap/tidb pkg/config/config.go
   // defaults); its slow log, slow-query-file "tidb-slow.log", is relative to the working directory, "/" in the image.
