@@ -1,5 +1,6 @@
 import { CacheEntries } from "./cache.js";
 import type { Finding } from "./diagnostics.js";
+import type { PodSecurityLevel } from "./engines/types.js";
 import type { HostPathDemand } from "./placement/demands.js";
 
 /** One rendered file as the cache remembers it: its path under rendered/ and the digest of its bytes. */
@@ -16,6 +17,8 @@ export interface ClusterOutput {
   findings: Finding[];
   /** The labels of the cluster's start-up stages, in order, which its Flux Kustomizations follow; none for the fleet's own files. */
   stages: string[];
+  /** The Pod Security Standards level every pod of the cluster meets, which its namespace enforces; none for the fleet's own files. */
+  podSecurity?: PodSecurityLevel;
 }
 
 interface CachedOutput {
@@ -23,6 +26,7 @@ interface CachedOutput {
   files: FileDigest[];
   findings: Finding[];
   stages: string[];
+  podSecurity?: PodSecurityLevel;
 }
 
 interface Entry {
@@ -72,10 +76,10 @@ export class ClusterCache {
     if (cached?.key === key && this.isOnDisk(cached.files)) {
       if (current === undefined) this.entries.keep(cluster);
       else if (current.output !== cached) this.entries.set(cluster, { ...current, output: cached });
-      return { files: cached.files, findings: cached.findings, stages: cached.stages };
+      return { files: cached.files, findings: cached.findings, stages: cached.stages, ...(cached.podSecurity && { podSecurity: cached.podSecurity }) };
     }
     const output = await compute();
-    this.entries.set(cluster, { ...current, output: { key, files: output.files, findings: output.findings, stages: output.stages } });
+    this.entries.set(cluster, { ...current, output: { key, files: output.files, findings: output.findings, stages: output.stages, ...(output.podSecurity && { podSecurity: output.podSecurity }) } });
     return output;
   }
 

@@ -15,6 +15,7 @@ import { hostPathDemands } from "./placement/demands.js";
 import { placementsOf, planHostPaths } from "./placement/plan.js";
 import { loadPlacements, PLACEMENTS_NAME, recordedPlacements } from "./placement/record.js";
 import { RULES } from "./rules/index.js";
+import { podsLevel } from "./rules/pod-security.js";
 import type { RuleContext } from "./rules/types.js";
 import { validateDocuments, type ValidDocument } from "./schema/index.js";
 import { loadSources, type SourceFile } from "./source/load.js";
@@ -113,7 +114,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
 
   // Keyed by what the objects are made of, not by the clusters' inputs: most edits to a spec leave them as they are.
   const { gitops } = fleet;
-  const levels = namespaceLevels(fleet.clusters, new Set(demands.map((d) => d.cluster)));
+  const levels = namespaceLevels(fleet.clusters.map((cluster, i) => ({ namespace: cluster.namespace, level: outputs[i]!.podSecurity! })));
   const delivered = fleet.clusters.map((cluster, i) => deliveredCluster(cluster, outputs[i]!.stages, levels.get(cluster.namespace)!));
   const deliveryKey = digest([JSON.stringify(gitops ?? null), JSON.stringify(delivered)]);
   const deliveryOutput = await cache.outputFor(DELIVERY, deliveryKey, () => compileDelivery(gitops ? deliveryFolders(gitops, delivered) : []));
@@ -141,7 +142,7 @@ async function compileCluster(build: ClusterBuild, context: RuleContext): Promis
   }
   findings.push(...await validateManifests(current.manifests));
   const layout = layoutCluster(current);
-  return fileOutput(new Map(layout.files), findings, layout.stages);
+  return { ...fileOutput(new Map(layout.files), findings, layout.stages), podSecurity: podsLevel(current) };
 }
 
 /** The Argo CD and Flux folders, checked against their CRDs' OpenAPI models. */

@@ -3,7 +3,6 @@ import { standardLabels } from "../engines/shared/metadata.js";
 import type { Engine, PodSecurityLevel } from "../engines/types.js";
 import type { Cluster } from "../fleet/fleet.js";
 import { lowerLevel } from "../rules/pod-security-standards.js";
-import { clusterLevel } from "../rules/security-context.js";
 import { RENDERED_DIR } from "../source/load.js";
 
 /**
@@ -22,16 +21,12 @@ export function deliveredCluster({ kind, name, namespace, outputDir }: Cluster, 
 }
 
 /**
- * The level each namespace enforces: the lowest that the clusters sharing it render at. Their
+ * The level each namespace enforces: the lowest that the pods of the clusters sharing it meet. Their
  * Applications all label it, so they must agree, and no rendered pod is refused.
  */
-export function namespaceLevels(clusters: readonly Cluster[], onHostPath: ReadonlySet<string>): Map<string, PodSecurityLevel> {
+export function namespaceLevels(clusters: readonly { namespace: string; level: PodSecurityLevel }[]): Map<string, PodSecurityLevel> {
   const levels = new Map<string, PodSecurityLevel>();
-  for (const cluster of clusters) {
-    // Policies are layered only for clusters with hostPath volumes: most runs never layer them at all.
-    const level = clusterLevel(ENGINES[cluster.kind] as Engine, onHostPath.has(cluster.name) && cluster.policy.hostPathChown?.value === true);
-    levels.set(cluster.namespace, lowerLevel(levels.get(cluster.namespace) ?? level, level));
-  }
+  for (const { namespace, level } of clusters) levels.set(namespace, lowerLevel(levels.get(namespace) ?? level, level));
   return levels;
 }
 

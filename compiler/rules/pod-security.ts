@@ -1,6 +1,6 @@
 import { error, warning, type Finding } from "../diagnostics.js";
 import { containersOf, podSpecOf, podTemplateOf } from "../engines/shared/pods.js";
-import type { ClusterBuild, ContainerNeeds } from "../engines/types.js";
+import type { ClusterBuild, ContainerNeeds, PodSecurityLevel } from "../engines/types.js";
 import { describeProvenance } from "../fleet/policy.js";
 import { meetsLevel, podSecurityLevel, podSecurityViolations, type PodTemplate } from "./pod-security-standards.js";
 import { declaredLevel, needsOf } from "./security-context.js";
@@ -20,6 +20,15 @@ export const podSecurity: Rule = {
     return { builds, findings: builds.flatMap((build) => podSecurityFindings(build, (container) => needsOf(build, container))) };
   },
 };
+
+/** The level every pod of the build meets: what its namespace can enforce without refusing one of them. */
+export function podsLevel(build: ClusterBuild): PodSecurityLevel {
+  const pods = build.manifests.flatMap(({ object }) => {
+    const template = podTemplateOf(object);
+    return template?.spec ? [{ metadata: template.metadata ?? {}, spec: template.spec }] : [];
+  });
+  return pods.every((pod) => meetsLevel(podSecurityLevel(pod), "restricted")) ? "restricted" : "baseline";
+}
 
 /** The findings on one build's pods, given what its engine declares for each container. */
 export function podSecurityFindings(build: ClusterBuild, needsFor: (container: string) => ContainerNeeds | undefined): Finding[] {

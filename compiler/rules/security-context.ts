@@ -26,19 +26,9 @@ export function needsOf(build: ClusterBuild, container: string): ContainerNeeds 
   return container === OWNERSHIP_CONTAINER ? OWNERSHIP_NEEDS : (ENGINES[build.cluster.kind] as Engine).containers?.[container];
 }
 
-/** The level a cluster's pods are rendered at: its engine's, and baseline where hostPath volumes get the ownership step. */
-export function clusterLevel(engine: Engine, chownsHostPaths: boolean): PodSecurityLevel {
-  return chownsHostPaths ? "baseline" : engineLevel(engine);
-}
-
 /** The level the declarations allow: restricted unless a container says why it cannot be. */
 export function declaredLevel(needs: readonly (ContainerNeeds | undefined)[]): PodSecurityLevel {
   return needs.some((n) => n?.belowRestricted !== undefined) ? "baseline" : "restricted";
-}
-
-/** The level an engine's pods are rendered at: the namespace a cluster lives in can enforce it. */
-function engineLevel(engine: Engine): PodSecurityLevel {
-  return declaredLevel(Object.values(engine.containers ?? {}));
 }
 
 /**
