@@ -149,7 +149,8 @@ describe("Pod Security Standards of what clusterc renders", () => {
         // Each path the process writes outside its volumes is an emptyDir: the working directory too.
         for (const mount of container.volumeMounts ?? []) {
           const volume = pod.volumes?.find((v) => v.name === mount.name);
-          assert.ok(claims.includes(mount.name) || volume?.emptyDir, `${where}/${container.name}: ${mount.mountPath} is a claim or an emptyDir`);
+          assert.ok(claims.includes(mount.name) || volume?.emptyDir || (volume?.configMap && mount.readOnly),
+            `${where}/${container.name}: ${mount.mountPath} is a claim, an emptyDir, or a ConfigMap mounted read-only`);
         }
         if (container.workingDir) assert.ok(container.volumeMounts!.some((m) => m.mountPath === container.workingDir), `${where}: the working directory is writable`);
       }
