@@ -36,7 +36,7 @@ export function explainCluster(cluster: Cluster, locate: Locate): string {
     row("resources.max.memory", policy.maximum.memory, "none"),
     row("resources.maxLimitRequestRatio", policy.maxLimitRequestRatio, "none"),
     row("podSecurity", policy.podSecurity, "baseline"),
-    row("hostPathChown", policy.hostPathChown, "false"),
+    row("hostPathChown", policy.hostPathChown, "true"),
     row("networkPolicies.monitoring", policy.monitoring, "none"),
     "exceptions:",
     ...(policy.exceptions.length === 0

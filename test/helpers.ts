@@ -57,6 +57,11 @@ export const MINIMAL_TIDB_SPEC = `  version: v7.5.1
   rootPassword: { secretRef: { name: root, key: password } }
 `;
 
+/** What render and check print: errors and warnings. Notes (suppressed findings, pods below restricted) are lint's. */
+export function reported<D extends { severity: string }>(diagnostics: readonly D[]): D[] {
+  return diagnostics.filter((d) => d.severity !== "note");
+}
+
 /** Compiles a throw-away project and returns its rendered objects, parsed, keyed by path under rendered/. */
 export async function compileProject(files: Record<string, string>, options: CompileOptions = {}) {
   const project = await tempProject(files);

@@ -1,4 +1,4 @@
-import { error, warning, type Finding } from "../diagnostics.js";
+import { error, type Finding } from "../diagnostics.js";
 import { containersOf, podSpecOf, podTemplateOf } from "../engines/shared/pods.js";
 import type { ClusterBuild, ContainerNeeds, PodSecurityLevel } from "../engines/types.js";
 import { describeProvenance } from "../fleet/policy.js";
@@ -49,8 +49,9 @@ export function podSecurityFindings(build: ClusterBuild, needsFor: (container: s
     if (!meetsLevel(level, requiredLevel)) {
       return [error(origin, ID, `${where} meets Pod Security Standards "${level}" only (${reasons}), below "${requiredLevel}" required by ${describeProvenance(required!.provenance)}; add a policy exception with the reason, or lower rules.podSecurity for this cluster`)];
     }
+    // Allowed, and said where one looks for it (lint), not on every render: a hostPath cluster is here by default.
     if (level === "baseline") {
-      return [warning(origin, ID, `${where} meets Pod Security Standards "baseline", not "restricted": ${reasons}`)];
+      return [{ origin, severity: "note" as const, ruleId: ID, message: `${where} meets Pod Security Standards "baseline", not "restricted": ${reasons}` }];
     }
     return [];
   });

@@ -7,8 +7,10 @@ import { editManifests, isWorkloadOf } from "./edit.js";
 import type { Rule } from "./types.js";
 
 /**
- * The init container that gives a hostPath volume to its container's user, where a policy sets
- * `hostPathChown`. The kubelet applies fsGroup to claimed volumes, but not to hostPath ones: those it
+ * The init container that gives a hostPath volume to its container's user, unless a policy sets
+ * `hostPathChown: false` (the directories are already the user's): without it, a member whose data
+ * an earlier root-run release wrote, or whose directory root created, could not open it and would
+ * crash-loop on the first sync. The kubelet applies fsGroup to claimed volumes, but not to hostPath ones: those it
  * creates as root (DirectoryOrCreate), and data an earlier, root-run release wrote stays root's.
  * Changing an owner takes root and CHOWN (DAC_OVERRIDE to enter directories a half-done run left to
  * the user), so such pods meet baseline only.
@@ -45,7 +47,7 @@ export const securityContext: Rule = {
       builds: builds.map((build) => editManifests(build, (o) => podSpecOf(o) !== undefined, (object) => {
         const pod = podSpecOf(object)!;
         const component = build.components.find((c) => isWorkloadOf(c, object));
-        if (component?.storage?.spec.hostPath && build.cluster.policy.hostPathChown?.value) pod.initContainers = [...pod.initContainers ?? [], ownershipContainer(build, pod, component)];
+        if (component?.storage?.spec.hostPath && (build.cluster.policy.hostPathChown?.value ?? true)) pod.initContainers = [...pod.initContainers ?? [], ownershipContainer(build, pod, component)];
         hardenPod(pod, (container) => {
           const needs = needsOf(build, container.name);
           if (!needs) throw new Error(`engine bug: ${build.cluster.kind} declares no needs for container ${container.name} of ${object.kind} ${object.metadata.name}`);

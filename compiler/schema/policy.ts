@@ -24,7 +24,7 @@ const rules = z.strictObject({
   podSecurity: z.enum(["baseline", "restricted"]).optional()
     .describe("Pod Security Standards level every pod must meet (default baseline; clusterc renders restricted wherever the images allow)"),
   hostPathChown: z.boolean().optional()
-    .describe("true: an init container gives hostPath data directories to the database's user, as root (hostPath volumes ignore fsGroup); those pods then meet baseline only"),
+    .describe("true (default): an init container gives hostPath data directories to the database's user, as root (hostPath volumes ignore fsGroup), and those pods meet baseline only; false once the directories are owned by that user, for restricted"),
   networkPolicies: z.strictObject({
     monitoring: networkPeer.optional().describe("Pods that scrape metrics and status ports, e.g. { namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: monitoring } } }"),
   }).optional().describe("NetworkPolicy settings"),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { THREE_NODE_POOL, compileProject, type RenderedObject } from "../helpers.js";
+import { THREE_NODE_POOL, compileProject, reported, type RenderedObject } from "../helpers.js";
 
 /** The seed article's cluster: PD and TiKV on local disks, TiDB behind a NodePort Service. */
 export const ENDGAME = `apiVersion: clusterc/v1
@@ -19,7 +19,8 @@ spec:
 /** ENDGAME rendered in a throw-away project: every object, a finder, and the cluster's own objects. */
 export async function renderEndgame() {
   const { objects, diagnostics } = await compileProject({ "clusters/pool.yaml": THREE_NODE_POOL, "clusters/prod/endgame.yaml": ENDGAME });
-  assert.deepEqual(diagnostics, []);
+  // lint's notes say which pods meet baseline only (the hostPath ownership step); nothing else is reported
+  assert.deepEqual(reported(diagnostics), []);
   const find = (kind: string, name: string): RenderedObject => {
     const found = [...objects.values()].find((o) => o.kind === kind && o.metadata.name === name);
     assert.ok(found, `${kind} ${name} is rendered`);

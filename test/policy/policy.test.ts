@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { compileProject, MINIMAL_TIDB_SPEC, runCli, tempProject, type RenderedObject } from "../helpers.js";
+import { compileProject, MINIMAL_TIDB_SPEC, runCli, tempProject, type RenderedObject, reported } from "../helpers.js";
 
 const cluster = (name: string, labels: string, spec = MINIMAL_TIDB_SPEC) => `apiVersion: clusterc/v1
 kind: TiDBCluster
@@ -32,7 +32,7 @@ describe("policies", () => {
       "policies/a-first.yaml": policy("first", "  defaults: { TiDBCluster: { tikv: { requests: { cpu: '2', memory: 6Gi } } } }\n"),
       "clusters/orders.yaml": cluster("orders", "env: prod", MINIMAL_TIDB_SPEC.replace("size: 100Gi }", "size: 100Gi }, resources: { requests: { memory: 8Gi } }")),
     });
-    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(reported(diagnostics), []);
     // THEN the later file wins over the earlier, the spec over both, and built-in fills the rest
     assert.deepEqual(container(objects, "orders-tikv").resources, {
       requests: { cpu: "3", memory: "8Gi" },
@@ -99,7 +99,7 @@ spec:
       "clusters/pool.yaml": pool,
       "clusters/a.yaml": cluster("alpha", "env: prod", onPool),
     });
-    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(reported(diagnostics), []);
     const paths = [...objects.values()].filter((o) => o.kind === "PersistentVolume").map((pv) => pv.spec.hostPath.path);
     assert.deepEqual([...new Set(paths)], ["/data/pv/a"]);
   });

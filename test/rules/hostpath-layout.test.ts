@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { unsafePathReason } from "../../compiler/placement/plan.js";
-import { compileProject, type RenderedObject } from "../helpers.js";
+import { compileProject, type RenderedObject, reported } from "../helpers.js";
 
 const POOL = `apiVersion: clusterc/v1
 kind: HostPathPool
@@ -30,7 +30,7 @@ function volumes(objects: Map<string, RenderedObject>): RenderedObject[] {
 describe("hostPath layout", () => {
   it("gives each replica one Retain volume, pinned to its node and pre-bound to the claim its StatefulSet creates", async () => {
     const { objects, diagnostics } = await compileProject({ "clusters/pool.yaml": POOL, "clusters/endgame.yaml": cluster("endgame") });
-    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(reported(diagnostics), []);
     const pvs = volumes(objects);
     assert.equal(pvs.length, 6);
     for (const [component, size] of [["pd", "10Gi"], ["tikv", "50Gi"]] as const) {
@@ -58,7 +58,7 @@ describe("hostPath layout", () => {
     const { objects, diagnostics } = await compileProject({
       "clusters/pool.yaml": roomForTwo, "clusters/a.yaml": cluster("alpha"), "clusters/b.yaml": cluster("beta"),
     });
-    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(reported(diagnostics), []);
     const places = volumes(objects).map((pv) => `${pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}:${pv.spec.hostPath.path}`);
     assert.equal(places.length, 12);
     assert.equal(new Set(places).size, 12);
@@ -69,8 +69,9 @@ describe("hostPath layout", () => {
       "clusters/pool.yaml": POOL, "clusters/a.yaml": cluster("alpha"), "clusters/b.yaml": cluster("beta"),
     });
     // alpha, first by name, takes all six directories; beta's two components find no room
-    assert.deepEqual(diagnostics.map((d) => `${d.file}:${d.line} ${d.ruleId}`), ["clusters/b.yaml:6 hostpath-layout", "clusters/b.yaml:7 hostpath-layout"]);
-    assert.match(diagnostics[1]!.message, /^tikv: 3 replicas must be on distinct nodes but pool dc1 has 0 node\(s\) with a free directory of 50Gi or more;/);
+    const errors = reported(diagnostics);
+    assert.deepEqual(errors.map((d) => `${d.file}:${d.line} ${d.ruleId}`), ["clusters/b.yaml:6 hostpath-layout", "clusters/b.yaml:7 hostpath-layout"]);
+    assert.match(errors[1]!.message, /^tikv: 3 replicas must be on distinct nodes but pool dc1 has 0 node\(s\) with a free directory of 50Gi or more;/);
   });
 
   it("protects volumes and claims from Argo CD and Flux pruning", async () => {
