@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadClusterCache } from "./cluster-cache.js";
@@ -77,9 +78,22 @@ function parse<const T extends NonNullable<ParseArgsConfig["options"]>>(args: re
 
 const ROOT_OPTION = { root: { type: "string" } } as const;
 
+/**
+ * The project directory: --root, or the working directory. One without clusters/ is no clusterc
+ * project (a mistyped --root, a CI step in the wrong directory): a usage error, before anything is
+ * read or written, so such a run can never pass as "up to date".
+ */
+function projectRoot(io: Io, root: string | undefined): string {
+  const resolved = path.resolve(io.cwd, root ?? ".");
+  if (!statSync(path.join(resolved, "clusters"), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`${resolved} is not a clusterc project: it has no clusters/ folder; run from the repository's top, or pass --root DIR`);
+  }
+  return resolved;
+}
+
 async function render(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...ROOT_OPTION, only: { type: "string", multiple: true } });
-  const root = path.resolve(io.cwd, values.root ?? ".");
+  const root = projectRoot(io, values.root);
   return writeRendered(root, {}, values.only ?? [], io);
 }
 
@@ -97,7 +111,7 @@ async function release(args: readonly string[], io: Io): Promise<number> {
     throw new UsageError("release needs --pool and, for each directory to free, --node and --path");
   }
   const directories = nodes.map((node, i) => ({ pool, node, path: paths[i]! }));
-  const root = path.resolve(io.cwd, values.root ?? ".");
+  const root = projectRoot(io, values.root);
   const code = await writeRendered(root, { release: directories }, [], io);
   if (code === EXIT_OK) io.err(directories.map((d) => `freed ${d.path} on node ${d.node} of pool ${d.pool}\n`).join(""));
   return code;
@@ -164,7 +178,7 @@ function selectOnly(change: TreeChange, result: CompileResult, only: readonly st
 
 async function check(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, ROOT_OPTION);
-  const root = path.resolve(io.cwd, values.root ?? ".");
+  const root = projectRoot(io, values.root);
   if (hasInterruptedRender(root)) {
     io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`npx clusterc render\` to finish it\n`);
     return EXIT_FINDINGS;
@@ -193,7 +207,7 @@ async function lint(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...ROOT_OPTION, format: { type: "string", default: "text" } });
   const format = values.format;
   if (!["text", "json", "github"].includes(format)) throw new UsageError(`--format must be text, json or github, not ${format}`);
-  const root = path.resolve(io.cwd, values.root ?? ".");
+  const root = projectRoot(io, values.root);
   const { diagnostics } = await compileCached(root);
   const display = (d: Diagnostic) => ({ ...d, file: displayPath(root, d.file, io) });
   if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
@@ -206,7 +220,7 @@ async function explain(args: readonly string[], io: Io): Promise<number> {
   const parsed = parse(args, ROOT_OPTION, true);
   if (parsed.positionals.length !== 1) throw new UsageError("explain takes one cluster name");
   const name = parsed.positionals[0]!;
-  const root = path.resolve(io.cwd, parsed.values.root ?? ".");
+  const root = projectRoot(io, parsed.values.root);
   const result = await compile(root);
   const cluster = result.fleet?.clusters.find((c) => c.name === name);
   if (!cluster) {
@@ -227,7 +241,7 @@ async function pools(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...ROOT_OPTION, format: { type: "string", default: "text" } });
   const format = values.format;
   if (!isPoolsFormat(format)) throw new UsageError(`--format must be text, json or markdown, not ${format}`);
-  const root = path.resolve(io.cwd, values.root ?? ".");
+  const root = projectRoot(io, values.root);
   const result = await compileCached(root);
   printDiagnostics(result.diagnostics, root, io);
   if (result.fleet && result.placements) io.out(formatPools(inventoryOf(result.fleet.pools, result.placements), format));

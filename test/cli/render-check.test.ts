@@ -162,3 +162,19 @@ describe("clusterc render and check", () => {
     assert.equal(rendered.size, 0);
   });
 });
+
+describe("outside a clusterc project", () => {
+  for (const command of [["render"], ["check"], ["lint"], ["pools"], ["explain", "orders"], ["release", "--pool", "dc1", "--node", "n1", "--path", "/data/a"]]) {
+    it(`${command[0]} is a usage error that says how to fix it, and writes nothing`, async () => {
+      // GIVEN a directory without clusters/ (a mistyped --root, a CI step in the wrong folder)
+      const project = await tempProject({ "README.md": "not a fleet\n" });
+      const { code, stderr } = await runCli([...command, "--root", project.root], REPO_ROOT);
+      const files = await readTree(project.root);
+      await project.cleanup();
+      // THEN it exits 2, never "up to date", and leaves the directory as it was (no cache, no rendered/)
+      assert.equal(code, 2);
+      assert.match(stderr, /is not a clusterc project: it has no clusters\/ folder; run from the repository's top, or pass --root DIR/);
+      assert.deepEqual([...files.keys()], ["README.md"]);
+    });
+  }
+});
