@@ -1,5 +1,6 @@
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadClusterCache } from "./cluster-cache.js";
 import { compile, type CompileOptions, type CompileResult } from "./compile.js";
@@ -28,6 +29,8 @@ const USAGE = `usage:
   clusterc explain CLUSTER [--root DIR]           each effective setting of a cluster and which policy or spec line set it
   clusterc pools  [--root DIR] [--format text|json|markdown]   who holds each hostPath directory, what is free, how replicas spread
 
+  clusterc --version
+
 exit codes: 0 ok, 1 findings (errors in specs, broken rules, stale output), 2 usage or internal error`;
 
 class UsageError extends Error {}
@@ -49,6 +52,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "release": return await release(rest, io);
       case "explain": return await explain(rest, io);
       case "pools": return await pools(rest, io);
+      case "--version": case "version":
+        io.out(`clusterc ${version()}\n`);
+        return EXIT_OK;
       case undefined: case "help": case "--help": case "-h":
         io.out(USAGE + "\n");
         return command === undefined ? EXIT_USAGE : EXIT_OK;
@@ -213,6 +219,7 @@ async function lint(args: readonly string[], io: Io): Promise<number> {
   if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
   else if (format === "github") io.out(diagnostics.map((d) => githubAnnotation(display(d))).join(""));
   else printDiagnostics(diagnostics, root, io, io.out, true);
+  if (format === "text" && diagnostics.length === 0) io.err("no findings\n");
   return hasErrors(diagnostics) ? EXIT_FINDINGS : EXIT_OK;
 }
 
@@ -250,6 +257,12 @@ async function pools(args: readonly string[], io: Io): Promise<number> {
 
 function isPoolsFormat(format: string): format is PoolsFormat {
   return ["text", "json", "markdown"].includes(format);
+}
+
+/** The version in package.json, two folders up from this module in dist/ (the bundle and the compiled modules alike). */
+function version(): string {
+  const manifest = fileURLToPath(new URL("../../package.json", import.meta.url));
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
 }
 
 /** A GitHub Actions workflow command, which shows the finding on the pull request's diff. */

@@ -178,3 +178,21 @@ describe("outside a clusterc project", () => {
     });
   }
 });
+
+describe("small things a CLI user expects", () => {
+  it("--version prints the version package.json gives", async () => {
+    const { code, stdout } = await runCli(["--version"], REPO_ROOT);
+    const { version } = JSON.parse(await readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    assert.equal(code, 0);
+    assert.equal(stdout, `clusterc ${version}\n`);
+  });
+
+  it("lint says so when it has nothing to report, instead of printing nothing", async () => {
+    const project = await tempProject({ "clusters/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC) });
+    const { code, stdout, stderr } = await runCli(["lint"], project.root);
+    await project.cleanup();
+    assert.equal(code, 0);
+    assert.equal(stdout, "");
+    assert.equal(stderr, "no findings\n");
+  });
+});
