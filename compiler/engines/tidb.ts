@@ -6,7 +6,7 @@ import { objectMeta, selectorLabels, type ComponentRef } from "./shared/metadata
 import { httpReadiness } from "./shared/probes.js";
 import { resourceValues, type Resources } from "../fleet/policy.js";
 import { secretEnv } from "./shared/secrets.js";
-import { shellScript, sqlEscaped } from "./shared/shell.js";
+import { refuseEmptySecret, shellScript, sqlEscaped } from "./shared/shell.js";
 import { quantityBytes } from "../quantity.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { preferredApart, replicasOf, requiredApart } from "./shared/placement.js";
@@ -221,7 +221,7 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
   const at = origin("pd");
   const stateful = statefulComponent(ref, {
     name: names.pd, wave, serviceName: names.pdPeer, replicas: spec.replicas, apart: [requiredApart(replicasOf(ref))],
-    container, volumes: [{ name: "config", configMap: { name: names.pdConfig } }],
+    pod: { containers: [container], volumes: [{ name: "config", configMap: { name: names.pdConfig } }] },
     storage: spec.storage, origin: at, storageOrigin: origin("pd", "storage"),
   });
   const config: V1ConfigMap & Manifest["object"] = { apiVersion: "v1", kind: "ConfigMap", metadata: objectMeta(ref, names.pdConfig, wave), data: { "pd.toml": PD_CONFIG } };
@@ -301,7 +301,7 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
   const at = origin("tikv");
   const stateful = statefulComponent(ref, {
     name: names.tikv, wave, serviceName: names.tikvPeer, replicas: spec.replicas, apart: [requiredApart(replicasOf(ref))],
-    container, storage: spec.storage, origin: at, storageOrigin: origin("tikv", "storage"),
+    pod: { containers: [container] }, storage: spec.storage, origin: at, storageOrigin: origin("tikv", "storage"),
   });
   return {
     manifests: [
@@ -318,9 +318,9 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
  */
 const NO_RETRY_EXIT = 3;
 
-/** Stops a script, saying what to do, when the Secret holds an empty password: root would be left without one. */
+/** Stops a script when the Secret holds an empty password: root would be left without one. */
 function refuseEmptyPassword(exitCode: number): string {
-  return `[ -n "\${ROOT_PASSWORD}" ] || { echo "the root password Secret (spec.rootPassword) is empty; put a password in it" >&2; exit ${exitCode}; }`;
+  return refuseEmptySecret("ROOT_PASSWORD", "root password", "rootPassword", exitCode);
 }
 
 /** An in-memory emptyDir: the SQL file that holds the root password never reaches the node's disk. */

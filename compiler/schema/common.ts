@@ -32,6 +32,11 @@ export const clusterMetadata = z.strictObject({
   labels: z.record(z.string(), z.string()).optional().describe("Labels that policy selectors match"),
 });
 
+/** A cluster kind's document: the header every cluster spec shares, around its kind's spec. */
+export function clusterDocument<K extends string, S extends z.ZodType>(kind: K, spec: S) {
+  return z.strictObject({ apiVersion: z.literal(API_VERSION), kind: z.literal(kind), metadata: clusterMetadata, spec });
+}
+
 export const plainMetadata = z.strictObject({
   name: dnsLabel.describe("Name, unique among documents of this kind"),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { API_VERSION, clusterMetadata, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
+import { clusterDocument, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
 
 const nodePort = z.number().int().min(30000).max(32767);
 
@@ -74,11 +74,6 @@ export const tidbClusterSpec = z.strictObject({
   rootPassword: secretSource.describe("The root password: TiDB sets it when it bootstraps, the init Job on a TiDB that has none"),
 });
 
-export const tidbClusterDocument = z.strictObject({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal("TiDBCluster"),
-  metadata: clusterMetadata,
-  spec: tidbClusterSpec,
-});
+export const tidbClusterDocument = clusterDocument("TiDBCluster", tidbClusterSpec);
 export type TiDBClusterDocument = z.output<typeof tidbClusterDocument>;
 export type TiDBClusterSpec = TiDBClusterDocument["spec"];

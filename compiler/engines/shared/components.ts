@@ -1,4 +1,4 @@
-import type { V1Container, V1Volume } from "@kubernetes/client-node";
+import type { V1PodSpec } from "@kubernetes/client-node";
 import type { Origin } from "../../diagnostics.js";
 import type { StorageSpec } from "../../schema/common.js";
 import type { Component, Manifest, Separation } from "../types.js";
@@ -16,10 +16,8 @@ export interface StatefulComponentOptions {
   replicas: number;
   /** Who its pods stay apart from. */
   apart: readonly Separation[];
-  /** Mounts `DATA_VOLUME`. */
-  container: V1Container;
-  /** Volumes of the pod besides its data claim (a ConfigMap with the process's configuration). */
-  volumes?: V1Volume[];
+  /** Its containers mount `DATA_VOLUME`. */
+  pod: V1PodSpec;
   storage: StorageSpec;
   /** The component's field in the spec, and its storage field. */
   origin: Origin;
@@ -31,12 +29,12 @@ export interface StatefulComponentOptions {
  * need to know of it (who it stays apart from, its storage for the hostPath layout).
  */
 export function statefulComponent(ref: ComponentRef, options: StatefulComponentOptions): { manifest: Manifest; component: Component } {
-  const { name, wave, serviceName, replicas, apart, container, volumes, storage, origin, storageOrigin } = options;
+  const { name, wave, serviceName, replicas, apart, pod, storage, origin, storageOrigin } = options;
   return {
     manifest: {
       object: statefulSet(ref, {
         name, wave, serviceName, replicas,
-        pod: { containers: [container], ...(volumes && { volumes }) },
+        pod,
         claims: [claimTemplate(DATA_VOLUME, storage.size, storage.storageClassName)],
       }),
       origin,

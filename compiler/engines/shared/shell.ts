@@ -12,3 +12,8 @@ export function sqlEscaped(target: string, source: string): string {
   const value = "${" + source + "}";
   return `${target}=$(printf '%s' "${value}"` + String.raw` | sed -e 's/\\/\\\\/g' -e "s/'/''/g")`;
 }
+
+/** A shell line that stops the script, saying what to do, when the secret in `variable` (from `spec.<field>`) is empty. */
+export function refuseEmptySecret(variable: string, what: string, field: string, exitCode: number): string {
+  return `[ -n "\${${variable}}" ] || { echo "the ${what} Secret (spec.${field}) is empty; put a password in it" >&2; exit ${exitCode}; }`;
+}

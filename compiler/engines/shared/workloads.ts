@@ -14,21 +14,22 @@ export function tcpPort(name: string, port: number): V1ServicePort {
  * Headless Service that gives each StatefulSet pod a stable DNS name. Not-ready pods are published
  * too: peers must find each other before any of them is ready, or a quorum never forms.
  */
-export function headlessService(ref: ComponentRef, name: string, wave: number, ports: V1ServicePort[]): Typed<V1Service> {
+export function headlessService(ref: ComponentRef, name: string, wave: number, ports: V1ServicePort[], selector = selectorLabels(ref)): Typed<V1Service> {
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: objectMeta(ref, name, wave),
-    spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: selectorLabels(ref), ports },
+    spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports },
   };
 }
 
-export function service(ref: ComponentRef, name: string, wave: number, type: string, ports: V1ServicePort[]): Typed<V1Service> {
+/** `selector` defaults to the pods of `ref`'s component; a Service labelled as another component (applied in an earlier wave) names them. */
+export function service(ref: ComponentRef, name: string, wave: number, type: string, ports: V1ServicePort[], selector = selectorLabels(ref)): Typed<V1Service> {
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: objectMeta(ref, name, wave),
-    spec: { type, selector: selectorLabels(ref), ports },
+    spec: { type, selector, ports },
   };
 }
 
