@@ -5,11 +5,14 @@ import type { GitOpsSpec } from "../schema/gitops.js";
 import type { HostPathPoolDocument } from "../schema/hostpathpool.js";
 import type { PolicyDocument } from "../schema/policy.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
+import type { MySQLClusterDocument } from "../schema/mysql.js";
 import { compareText } from "../text-order.js";
 import { clusterPolicy, policyDefaultFindings, type ClusterPolicy, type ComponentResourceDefaults, type Policy } from "./policy.js";
 
 /** Every cluster document kind; engines register under these. */
-export type ClusterDocument = TiDBClusterDocument;
+export type ClusterDocument =
+  | TiDBClusterDocument
+  | MySQLClusterDocument;
 
 /** One database cluster, ready for its engine. */
 export interface Cluster<D extends ClusterDocument = ClusterDocument> {

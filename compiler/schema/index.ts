@@ -8,17 +8,22 @@ import { issuesToFindings } from "./issues.js";
 import { policyDocument, type PolicyDocument } from "./policy.js";
 import { secretFindings } from "./secret-scan.js";
 import { tidbClusterDocument, type TiDBClusterDocument } from "./tidb.js";
+import { mysqlClusterDocument, type MySQLClusterDocument } from "./mysql.js";
 
 /** Every document kind clusterc reads, by `kind`. */
 export const DOCUMENT_SCHEMAS = {
   TiDBCluster: tidbClusterDocument,
+  MySQLCluster: mysqlClusterDocument,
   HostPathPool: hostPathPoolDocument,
   GitOps: gitOpsDocument,
   Policy: policyDocument,
 } as const satisfies Record<string, z.ZodType>;
 
 export type DocumentKind = keyof typeof DOCUMENT_SCHEMAS;
-export type AnyDocument = TiDBClusterDocument | HostPathPoolDocument | GitOpsDocument | PolicyDocument;
+export type AnyDocument = ClusterDocumentKinds | HostPathPoolDocument | GitOpsDocument | PolicyDocument;
+type ClusterDocumentKinds =
+  | TiDBClusterDocument
+  | MySQLClusterDocument;
 
 /** A document that passed its schema, with the place it came from. */
 export interface ValidDocument<D extends AnyDocument = AnyDocument> {

@@ -2,7 +2,10 @@ import { z } from "zod";
 import { API_VERSION, computeResources, dnsLabel, matching, networkPeer, plainMetadata, resources } from "./common.js";
 
 /** The cluster kinds a policy can give defaults to. */
-export const POLICY_CLUSTER_KINDS = ["TiDBCluster"] as const;
+export const POLICY_CLUSTER_KINDS = [
+  "TiDBCluster",
+  "MySQLCluster",
+] as const;
 
 const absolutePath = matching(/^\/\S*$/, "an absolute path such as /data/");
 

@@ -71,7 +71,7 @@ describe("kubectl kustomize reads rendered/ as we wrote it", () => {
       // AND the stage folders, listed by name, go up the waves, as the cluster's kustomization.yaml lists them
       assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), cluster);
       assert.equal(new Set(ranks).size, ranks.length, cluster);
-      assert.equal(ranks.at(-1), Infinity, `${cluster}: the init Job, a PostSync hook, is the last stage`);
+      if (ranks.includes(Infinity)) assert.equal(ranks.at(-1), Infinity, `${cluster}: PostSync hooks (TiDB's init Job) are the last stage`);
       const { resources } = parse(files.get(`${cluster}/kustomization.yaml`)!) as { resources: string[] };
       assert.deepEqual(resources.map((r) => `${cluster}/${r}`), stages, cluster);
     }

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { clusterDocument, replicas, resources, secretSource, storage } from "./common.js";
+import { MYSQL_SERIES, seriesOf } from "./mysql-versions.js";
+
+const supported = MYSQL_SERIES.map((s) => s.describe).join(", ");
+
+export const mysqlClusterSpec = z
+  .strictObject({
+    version: z.string()
+      .refine((value) => seriesOf(value) !== undefined, {
+        params: { expected: `a MySQL release clusterc pairs with a known-good XtraBackup: ${supported} (e.g. "8.0.36" or "8.4.3")` },
+      })
+      .describe(`MySQL release: ${supported}; tags the mysql image and picks the XtraBackup image`),
+    replicas: replicas(3),
+    storage: storage.describe("Data volume of each member"),
+    resources: resources.optional().describe("Overrides the built-in resources of the mysql container"),
+    xtrabackup: z
+      .strictObject({ resources: resources.optional().describe("Overrides the built-in resources of the clone init container and the xtrabackup sidecar") })
+      .optional()
+      .describe("The XtraBackup containers: the clone-mysql init container and the xtrabackup sidecar"),
+    initConfig: z
+      .strictObject({ resources: resources.optional().describe("Overrides the built-in resources of the init-config container") })
+      .optional()
+      .describe("The init-config container, which picks primary.cnf or replica.cnf and writes server-id"),
+    rootPassword: secretSource.describe("The root password (MYSQL_ROOT_PASSWORD); XtraBackup and the sidecar log in with it"),
+    replicationPassword: secretSource.optional()
+      .describe("Password of the replication user repl; default: key replication-password of rootPassword's Secret"),
+  })
+  .superRefine((value, ctx) => {
+    if (value.replicationPassword === undefined && value.rootPassword.externalSecret !== undefined) {
+      ctx.addIssue({
+        code: "custom", path: ["rootPassword"],
+        message: "with rootPassword.externalSecret, set replicationPassword too: the Secret an ExternalSecret creates holds one key, so there is no replication-password beside the root password",
+      });
+    }
+  });
+
+export const mysqlClusterDocument = clusterDocument("MySQLCluster", mysqlClusterSpec);
+export type MySQLClusterDocument = z.output<typeof mysqlClusterDocument>;
