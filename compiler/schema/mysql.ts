@@ -1,16 +1,16 @@
 import { z } from "zod";
 import { clusterDocument, replicas, resources, secretSource, storage } from "./common.js";
-import { MYSQL_SERIES, seriesOf } from "./mysql-versions.js";
+import { seriesOf } from "./mysql-versions.js";
 
-const supported = MYSQL_SERIES.map((s) => s.describe).join(", ");
+const SUPPORTED = "8.0.23 or a later 8.0 release, or any 8.4 LTS release";
 
 export const mysqlClusterSpec = z
   .strictObject({
     version: z.string()
       .refine((value) => seriesOf(value) !== undefined, {
-        params: { expected: `a MySQL release clusterc pairs with a known-good XtraBackup: ${supported} (e.g. "8.0.36" or "8.4.3")` },
+        params: { expected: `a MySQL release that clusterc pairs with a known-good XtraBackup: ${SUPPORTED}, written in full and quoted, e.g. "8.0.36" or "8.4.3" (5.7 and 9.x have no pairing)` },
       })
-      .describe(`MySQL release: ${supported}; tags the mysql image and picks the XtraBackup image`),
+      .describe(`MySQL release: ${SUPPORTED}; tags the mysql image and picks the XtraBackup image`),
     replicas: replicas(3),
     storage: storage.describe("Data volume of each member"),
     resources: resources.optional().describe("Overrides the built-in resources of the mysql container"),

@@ -35,6 +35,11 @@ const CASES: { fixture: string; expected: string[] }[] = [
   { fixture: "limits-below-requests", expected: ["10:5: error resource-defaults"] },
   { fixture: "both-storage-kinds", expected: ["6:69: error schema-value"] },
   { fixture: "client-peer-mixed", expected: ["11:9: error schema-value"] },
+  { fixture: "mysql-unsupported-version", expected: ["5:3: error schema-value"] },
+  { fixture: "mysql-zero-replicas", expected: ["6:3: error schema-value"] },
+  { fixture: "mysql-missing-secret-ref", expected: ["7:3: error schema-value"] },
+  { fixture: "mysql-literal-password", expected: ["8:3: error secret-literal"] },
+  { fixture: "mysql-external-root-alone", expected: ["7:3: error schema-value"] },
 ];
 
 const RENDERED_BEFORE = { "rendered/prod/keep/kustomization.yaml": "resources: []\n" };

@@ -21,6 +21,16 @@ const VARIANTS: Record<string, string> = {
   tidb: { replicas: 2, service: { type: NodePort, nodePorts: { mysql: 31000 } } }
   rootPassword: { secretRef: { name: root, key: password } }
 `),
+  "clusters/variants/mysql84.yaml": `apiVersion: clusterc/v1
+kind: MySQLCluster
+metadata: { name: mysql84 }
+spec:
+  version: "8.4.3"
+  replicas: 2
+  storage: { size: 10Gi }
+  rootPassword: { externalSecret: { store: vault, remoteKey: db/mysql84/root } }
+  replicationPassword: { externalSecret: { store: vault, remoteKey: db/mysql84/repl } }
+`,
 };
 
 async function exampleFleet(): Promise<Record<string, string>> {
