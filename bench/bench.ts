@@ -23,7 +23,21 @@ const DIRECTORIES_PER_NODE = 16;
 const CLUSTERS_PER_POOL = 30;
 const SCALING_SIZES = [100, 5000];
 
-/** Writes `count` TiDBCluster specs, the pools they use, two policies and a GitOps document; returns the spec that edits touch. */
+/** A MySQLCluster (one in six of the fleet): 8.0 and 8.4, on a StorageClass, some with their own replication Secret. */
+function mysqlSpec(name: string, folder: string, i: number): string {
+  const replication = i % 4 === 1 ? `\n  replicationPassword: { secretRef: { name: ${name}-repl, key: password } }` : "";
+  return `apiVersion: clusterc/v1
+kind: MySQLCluster
+metadata: { name: ${name}, labels: { env: ${folder.split("/")[0]} } }
+spec:
+  version: "${i % 12 === 1 ? "8.4.3" : "8.0.36"}"
+  replicas: 3
+  storage: { size: 20Gi, storageClassName: standard }
+  rootPassword: { secretRef: { name: ${name}-mysql, key: root-password } }${replication}
+`;
+}
+
+/** Writes `count` cluster specs (TiDBCluster, and MySQLCluster for one in six), the pools they use, two policies and a GitOps document; returns the spec that edits touch. */
 function writeFleet(root: string, count: number): string {
   const files = new Map<string, string>();
   let onPools = 0;
@@ -36,6 +50,10 @@ function writeFleet(root: string, count: number): string {
     const password = i % 5 === 0
       ? `{ externalSecret: { store: vault, remoteKey: databases/${name}/root } }`
       : `{ secretRef: { name: ${name}-root, key: password } }`;
+    if (i % 6 === 1) {
+      files.set(`clusters/${folder}/${name}.yaml`, mysqlSpec(name, folder, i));
+      continue;
+    }
     files.set(`clusters/${folder}/${name}.yaml`, `apiVersion: clusterc/v1
 kind: TiDBCluster
 metadata: { name: ${name}, labels: { env: ${folder.split("/")[0]} } }

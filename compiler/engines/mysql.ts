@@ -7,7 +7,7 @@ import { seriesOf } from "../schema/mysql-versions.js";
 import type { SecretSource } from "../schema/common.js";
 import {
   CLONE_PORT, CLONE_SCRIPT, CONF_D, CONFIG_MAP_DIR, DATA_DIR, INIT_CONFIG_SCRIPT, MYSQL_CONF_D, MYSQL_UID, READINESS_SCRIPT,
-  XTRABACKUP_TMP, sidecarScript,
+  LOGIN_DIR, XTRABACKUP_TMP, sidecarScript,
 } from "./mysql/scripts.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { objectMeta, selectorLabels, type ComponentRef } from "./shared/metadata.js";
@@ -113,6 +113,7 @@ function configMap(ref: ComponentRef, name: string): V1ConfigMap & Manifest["obj
 const CONF_VOLUME = "conf";
 const CONFIG_MAP_VOLUME = "config-map";
 const XTRABACKUP_TMP_VOLUME = "xtrabackup-tmp";
+const LOGIN_VOLUME = "login";
 const dataMount: V1VolumeMount = { name: DATA_VOLUME, mountPath: DATA_DIR, subPath: "mysql" };
 /** The XtraBackup image runs as uid 1001; the data belongs to the mysql user. */
 const AS_MYSQL_USER = { securityContext: { runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID } };
@@ -166,7 +167,7 @@ function podSpec(cluster: MySQLCluster, names: Names, rootPassword: V1EnvVar, re
     ports: [{ name: "xtrabackup", containerPort: CLONE_PORT }],
     resources: resources("xtrabackup"),
     ...AS_MYSQL_USER,
-    volumeMounts: [dataMount, { name: CONF_VOLUME, mountPath: MYSQL_CONF_D }, { name: XTRABACKUP_TMP_VOLUME, mountPath: XTRABACKUP_TMP }],
+    volumeMounts: [dataMount, { name: CONF_VOLUME, mountPath: MYSQL_CONF_D }, { name: XTRABACKUP_TMP_VOLUME, mountPath: XTRABACKUP_TMP }, { name: LOGIN_VOLUME, mountPath: LOGIN_DIR }],
   };
   return {
     initContainers: [initConfig, clone],
@@ -175,6 +176,8 @@ function podSpec(cluster: MySQLCluster, names: Names, rootPassword: V1EnvVar, re
       { name: CONF_VOLUME, emptyDir: {} },
       { name: CONFIG_MAP_VOLUME, configMap: { name: names.config } },
       { name: XTRABACKUP_TMP_VOLUME, emptyDir: {} },
+      // Holds root's password for xtrabackup: in memory, never on the node's disk.
+      { name: LOGIN_VOLUME, emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
     ],
   };
 }

@@ -12,7 +12,12 @@ const calls = (run: { calls: Call[] }, name: string) => run.calls.filter((c) => 
 /** A password with what SQL quoting must survive: quote, backslash, percent, dollar, space. */
 const REPL_PASSWORD = String.raw`re'pl \pa$s%`;
 const REPL_PASSWORD_SQL = String.raw`re''pl \\pa$s%`;
-const ROOT_PASSWORD = "root-pw-secret";
+const ROOT_PASSWORD = String.raw`root"pw-secret\x`;
+/** The option file that hands ROOT_PASSWORD to xtrabackup: quoted, with `"` and `\` escaped as option files read them. */
+const XTRABACKUP_LOGIN = String.raw`[xtrabackup]
+user=root
+password="root\"pw-secret\\x"
+`;
 
 describe("init-config: the config by ordinal", () => {
   const cases = [
@@ -225,13 +230,13 @@ describe("xtrabackup sidecar: replication and serving clones", () => {
         assert.equal(call.env.MYSQL_PWD, ROOT_PASSWORD);
       }
       assert.equal(calls(run, "sleep").length, c.waits ?? 0);
-      // AND then serves clones on 3307 with xtrabackup, which logs in through MYSQL_PWD
+      // AND then serves clones on 3307 with xtrabackup, which logs in through an option file on the in-memory volume
       const [serve, ...more] = calls(run, "socat");
       assert.deepEqual(more, []);
       assert.deepEqual(serve!.args, ["-U", "TCP-LISTEN:3307,reuseaddr,fork,max-children=1",
-        "EXEC:xtrabackup --backup --stream=xbstream --host=127.0.0.1 --port=3306 --user=root --datadir=/var/lib/mysql --target-dir=/tmp/xtrabackup"]);
-      assert.equal(serve!.env.MYSQL_PWD, ROOT_PASSWORD);
-      assert.equal(serve!.env.REPLICATION_PASSWORD, undefined, "the server it execs never sees the replication password");
+        "EXEC:xtrabackup --defaults-extra-file=/run/clusterc/xtrabackup.cnf --backup --stream=xbstream --host=127.0.0.1 --port=3306 --datadir=/var/lib/mysql --target-dir=/tmp/xtrabackup"]);
+      assert.equal(run.files.get("/run/clusterc/xtrabackup.cnf"), XTRABACKUP_LOGIN);
+      assert.deepEqual([serve!.env.MYSQL_PWD, serve!.env.REPLICATION_PASSWORD], [undefined, undefined], "what it execs sees no password in its environment");
       // AND no password is on a command line or in the output
       for (const call of run.calls) assert.ok(!/pw-secret|pa\$s/.test(call.args.join(" ")), `${call.name} argv`);
       assert.ok(!/pw-secret|pa\$s/.test(run.stdout + run.stderr));

@@ -8,6 +8,9 @@ export const CONF_D = "/mnt/conf.d";
 export const MYSQL_CONF_D = "/etc/mysql/conf.d";
 /** Scratch space of `xtrabackup --backup --stream`, an emptyDir. */
 export const XTRABACKUP_TMP = "/tmp/xtrabackup";
+/** An in-memory emptyDir for the option file that carries root's password to xtrabackup. */
+export const LOGIN_DIR = "/run/clusterc";
+const XTRABACKUP_LOGIN = `${LOGIN_DIR}/xtrabackup.cnf`;
 
 /** uid and gid of the mysql user in the official image (docker-library/mysql Dockerfile.oracle: useradd --uid 999). */
 export const MYSQL_UID = 999;
@@ -73,7 +76,9 @@ export const CLONE_SCRIPT = shellScript(
   `  echo "no complete backup from \${peer}:${CLONE_PORT} yet (it may still be starting); trying again in 10 s"`,
   '  sleep 10',
   'done',
-  'rm -f "${incomplete}"',
+  // A replica must not keep its source's server_uuid (replication stops on "equal MySQL server UUIDs"):
+  // without auto.cnf, mysqld generates a new one at its first start (MySQL manual, server_uuid).
+  'rm -f "${data}/auto.cnf" "${incomplete}"',
   'echo "cloned from ${peer}"',
 );
 
@@ -93,8 +98,11 @@ export function resetStatement(major: "8.0" | "8.4"): string {
  *   lets caching_sha2_password, the default, log the replica in without TLS. A replica already
  *   configured (the sidecar restarted after the statements ran) is left alone;
  * - then it serves clones on 3307, one at a time, with socat and xtrabackup --backup.
- * Passwords reach mysql and xtrabackup through MYSQL_PWD (the client library reads it) and stdin,
- * never a command line.
+ * Passwords never reach a command line: the mysql client reads MYSQL_PWD (sql-common/client.cc reads
+ * it in client builds) and SQL on stdin; xtrabackup, whose build of that file may be a server one,
+ * reads an option file written with umask 077 on an in-memory volume, the value double-quoted with
+ * `\\` and `\"` escaped as option files read them (MySQL manual, "Using Option Files"), and never
+ * sees the environment's passwords.
  */
 export function sidecarScript(major: "8.0" | "8.4"): string {
   return shellScript(
@@ -140,9 +148,12 @@ export function sidecarScript(major: "8.0" | "8.4"): string {
     '  fi',
     '  mv "${data}/xtrabackup_binlog_info" "${data}/xtrabackup_binlog_info.applied"',
     'fi',
-    'unset REPLICATION_PASSWORD escaped',
+    'umask 077',
+    `login=$(printf '%s' "\${MYSQL_PWD}" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')`,
+    `printf '[xtrabackup]\\nuser=root\\npassword="%s"\\n' "\${login}" > ${XTRABACKUP_LOGIN}`,
+    'unset MYSQL_PWD REPLICATION_PASSWORD escaped login',
     `echo "serving clones on ${CLONE_PORT}"`,
-    `exec socat -U TCP-LISTEN:${CLONE_PORT},reuseaddr,fork,max-children=1 "EXEC:xtrabackup --backup --stream=xbstream --host=127.0.0.1 --port=3306 --user=root --datadir=${DATA_DIR} --target-dir=${XTRABACKUP_TMP}"`,
+    `exec socat -U TCP-LISTEN:${CLONE_PORT},reuseaddr,fork,max-children=1 "EXEC:xtrabackup --defaults-extra-file=${XTRABACKUP_LOGIN} --backup --stream=xbstream --host=127.0.0.1 --port=3306 --datadir=${DATA_DIR} --target-dir=${XTRABACKUP_TMP}"`,
   );
 }
 
