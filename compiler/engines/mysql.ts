@@ -42,6 +42,7 @@ export const mysqlEngine: Engine<MySQLClusterDocument> = {
   kind: "MySQLCluster",
   appName: "mysql",
   resourceDefaults: (["mysql", "xtrabackup", "init-config"] as const).map((component) => ({ component, defaults: DEFAULT_RESOURCES[component], specPath: SPEC_PATHS[component] })),
+  replicas: (cluster) => ({ mysql: cluster.spec.replicas }),
   expand(cluster) {
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
     const ref = (component: string): ComponentRef => ({ cluster, appName: "mysql", component });
