@@ -1,4 +1,4 @@
-import { refuseEmptySecret, shellScript, sqlEscaped } from "../shared/shell.js";
+import { refuseEmptySecret, shellScript } from "../shared/shell.js";
 
 /** Where each container sees the member's data, its ConfigMap and the config it assembles. */
 export const DATA_DIR = "/var/lib/mysql";
@@ -117,7 +117,10 @@ export function sidecarScript(major: "8.0" | "8.4"): string {
     '  echo "waiting for mysqld on 127.0.0.1:3306"',
     '  sleep 5',
     'done',
-    sqlEscaped("escaped", "REPLICATION_PASSWORD"),
+    // bash's own substitutions (quote removal in the replacement since bash 4.3; the images' UBI 8 and 9
+    // ship 4.4 and 5.1), so the sidecar needs no sed: backslash and quote doubled for a quoted SQL string.
+    'escaped="${REPLICATION_PASSWORD//\\\\/\\\\\\\\}"',
+    'escaped="${escaped//\\\'/\\\'\\\'}"',
     'if [ "${ordinal}" -eq 0 ]; then',
     '  sql <<SQL',
     `CREATE USER IF NOT EXISTS '${REPLICATION_USER}'@'%' IDENTIFIED BY '\${escaped}';`,
@@ -128,7 +131,11 @@ export function sidecarScript(major: "8.0" | "8.4"): string {
     'elif [ -f "${data}/xtrabackup_binlog_info" ]; then',
     '  configured=$(sql --skip-column-names --execute="SELECT COUNT(*) FROM performance_schema.replication_connection_configuration")',
     '  if [ "${configured}" = "0" ]; then',
-    '    gtids=$(cut -f3- "${data}/xtrabackup_binlog_info" | tr -d "\\n")',
+    // The third tab-separated field on, its lines joined: the GTID set may run over several lines.
+    '    gtids="$(< "${data}/xtrabackup_binlog_info")"',
+    '    gtids="${gtids#*$\'\\t\'}"',
+    '    gtids="${gtids#*$\'\\t\'}"',
+    '    gtids="${gtids//$\'\\n\'/}"',
     '    case "${gtids}" in',
     '      *[!A-Za-z0-9_:,-]*) echo "${data}/xtrabackup_binlog_info holds no GTID set clusterc can read; see docs/mysql-runbook.md#rebuild-a-replica" >&2; exit 1 ;;',
     '    esac',
@@ -149,7 +156,8 @@ export function sidecarScript(major: "8.0" | "8.4"): string {
     '  mv "${data}/xtrabackup_binlog_info" "${data}/xtrabackup_binlog_info.applied"',
     'fi',
     'umask 077',
-    `login=$(printf '%s' "\${MYSQL_PWD}" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g')`,
+    'login="${MYSQL_PWD//\\\\/\\\\\\\\}"',
+    'login="${login//\\"/\\\\\\"}"',
     `printf '[xtrabackup]\\nuser=root\\npassword="%s"\\n' "\${login}" > ${XTRABACKUP_LOGIN}`,
     'unset MYSQL_PWD REPLICATION_PASSWORD escaped login',
     `echo "serving clones on ${CLONE_PORT}"`,
