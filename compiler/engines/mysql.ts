@@ -26,7 +26,7 @@ export const MYSQL_WAVES = { setup: 0, mysql: 1 } as const;
 
 const MYSQL_PORT = 3306;
 /** server-id = offset + ordinal: never 0, which a server that replicates may not have (as in the seed). */
-export const SERVER_ID_OFFSET = 100;
+const SERVER_ID_OFFSET = 100;
 
 type ContainerKey = "mysql" | "xtrabackup" | "init-config";
 
