@@ -78,6 +78,8 @@ interface CloneCase {
   stubs: Record<string, Answer[]>;
   /** The peer it clones from, or none. */
   peer?: string;
+  /** How many times ordinal 0 asks replica 1 whether it serves clones. */
+  probes?: number;
   /** How many failed attempts it waits out. */
   retries?: number;
   /** The files under the data directory afterwards. */
@@ -85,7 +87,14 @@ interface CloneCase {
 }
 
 const CLONE_CASES: CloneCase[] = [
-  { state: "ordinal 0, the primary, empty: never clones (the mysql image initialises it)", pod: "orders-mysql-0", stubs: {}, dataAfter: [] },
+  {
+    state: "ordinal 0, the primary, empty on a first start (replica 1 does not serve yet): never clones, the mysql image initialises it",
+    pod: "orders-mysql-0", stubs: { socat: [{ exitCode: 1, stderr: "socat: Connection refused\n" }] }, probes: 1, dataAfter: [],
+  },
+  {
+    state: "ordinal 0 with data: starts from it, asks no one", pod: "orders-mysql-0",
+    files: { [`${DATA}/mysql/db.opt`]: "x" }, stubs: {}, dataAfter: [`${DATA}/mysql/db.opt`],
+  },
   {
     state: "a replica with data (a restart): no clone, data untouched", pod: "orders-mysql-1",
     files: { [`${DATA}/mysql/db.opt`]: "x", [`${DATA}/ibdata1`]: "y" }, stubs: {}, dataAfter: [`${DATA}/ibdata1`, `${DATA}/mysql/db.opt`],
@@ -122,7 +131,8 @@ describe("clone-mysql: the first start of a replica", () => {
       assert.equal(run.exitCode, 0, run.stderr);
       const socat = calls(run, "socat");
       if (c.peer === undefined) {
-        assert.deepEqual(run.calls.filter((call) => call.name !== "sleep"), []);
+        assert.deepEqual(run.calls.filter((call) => call.name !== "sleep").map((call) => [call.name, ...call.args]),
+          Array.from({ length: c.probes ?? 0 }, () => ["socat", "-u", "/dev/null", "TCP:orders-mysql-1.orders-mysql.shop.svc:3307,connect-timeout=5"]));
       } else {
         assert.equal(socat.length, (c.retries ?? 0) + 1, "one stream per attempt");
         for (const call of socat) assert.deepEqual(call.args, ["-u", `TCP:${c.peer}:3307,connect-timeout=10`, "STDOUT"]);
@@ -209,6 +219,19 @@ const SIDECAR_CASES: SidecarCase[] = [
     mysql: [SELECT_1], sql: [], dataAfter: [`${DATA}/xtrabackup_binlog_info.applied`],
   },
 ];
+
+describe("clone-mysql on ordinal 0: a primary that lost its data", () => {
+  it("refuses to start empty while replica 1 serves clones (the cluster has data), and says what to do", async () => {
+    // GIVEN the primary's pod on an empty volume, and replica 1 up and serving
+    const { container } = await renderMySQL();
+    // WHEN its clone init container runs
+    const run = await runScript({ container: container("clone-mysql"), hostname: "orders-mysql-0", env: { POD_NAME: "orders-mysql-0" }, stubs: { socat: [{}] } });
+    // THEN it stops the pod before the mysql image initialises an empty database
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stderr, /has no data, but orders-mysql-1 serves clones.*docs\/mysql-runbook\.md#promote-a-replica/);
+    assert.deepEqual(run.calls.map((call) => call.name), ["socat"], "it only asked; it fetched no backup");
+  });
+});
 
 describe("xtrabackup sidecar: replication and serving clones", () => {
   for (const c of SIDECAR_CASES) {

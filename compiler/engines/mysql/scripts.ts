@@ -57,7 +57,14 @@ export const CLONE_SCRIPT = shellScript(
   ...ORDINAL,
   `data=${DATA_DIR}`,
   'incomplete="${data}/.clusterc-clone-incomplete"',
+  // An empty primary whose replica 1 serves clones lost its data: the mysql image would initialise an
+  // empty database, which the replicas refuse to follow. Stop and say so (on a first start replica 1
+  // cannot serve yet: it waits for ordinal 0).
   'if [ "${ordinal}" -eq 0 ]; then',
+  `  if [ ! -d "\${data}/mysql" ] && socat -u /dev/null "TCP:\${SET_NAME}-1.\${PEER_DOMAIN}:${CLONE_PORT},connect-timeout=5" 2> /dev/null; then`,
+  '    echo "ordinal 0, the primary, has no data, but ${SET_NAME}-1 serves clones: the cluster has data that an empty primary would lose for every replica. Follow docs/mysql-runbook.md#promote-a-replica" >&2',
+  '    exit 1',
+  '  fi',
   '  echo "ordinal 0 is the primary: it starts from its own data, no clone"',
   '  exit 0',
   'fi',
