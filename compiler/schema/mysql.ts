@@ -11,7 +11,7 @@ export const mysqlClusterSpec = z
         params: { expected: `a MySQL release that clusterc pairs with a known-good XtraBackup: ${SUPPORTED}, written in full and quoted, e.g. "8.0.36" or "8.4.3" (5.7 and 9.x have no pairing)` },
       })
       .describe(`MySQL release: ${SUPPORTED}; tags the mysql image and picks the XtraBackup image`),
-    replicas: replicas(3),
+    replicas: replicas(3).describe("Members of the replica set: ordinal 0 is the primary, the others replicate from it"),
     storage: storage.describe("Data volume of each member"),
     resources: resources.optional().describe("Overrides the built-in resources of the mysql container"),
     xtrabackup: z
