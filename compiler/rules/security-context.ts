@@ -47,7 +47,8 @@ export const securityContext: Rule = {
       builds: builds.map((build) => editManifests(build, (o) => podSpecOf(o) !== undefined, (object) => {
         const pod = podSpecOf(object)!;
         const component = build.components.find((c) => isWorkloadOf(c, object));
-        if (component?.storage?.spec.hostPath && (build.cluster.policy.hostPathChown?.value ?? true)) pod.initContainers = [...pod.initContainers ?? [], ownershipContainer(build, pod, component)];
+        // First of the init containers: an engine's own init containers (MySQL's) use the data directory too.
+        if (component?.storage?.spec.hostPath && (build.cluster.policy.hostPathChown?.value ?? true)) pod.initContainers = [ownershipContainer(build, pod, component), ...pod.initContainers ?? []];
         hardenPod(pod, (container) => {
           const needs = needsOf(build, container.name);
           if (!needs) throw new Error(`engine bug: ${build.cluster.kind} declares no needs for container ${container.name} of ${object.kind} ${object.metadata.name}`);
@@ -85,6 +86,9 @@ export function hardenPod(pod: V1PodSpec, needsFor: (container: V1Container) => 
   const scratch: V1Volume[] = [];
   for (const { container, needs } of declared) {
     const mounts = needs.scratch.map((path) => ({ name: scratchVolumeName(container.name, path), mountPath: path }));
+    for (const { name } of mounts) {
+      if ([...pod.volumes ?? [], ...scratch].some((v) => v.name === name)) throw new Error(`engine bug: the pod already has a volume named ${name}, the name of container ${container.name}'s scratch volume`);
+    }
     scratch.push(...mounts.map(({ name }) => ({ name, emptyDir: {} })));
     container.volumeMounts = [...container.volumeMounts ?? [], ...mounts];
     if (needs.workingDir !== undefined) container.workingDir = needs.workingDir;

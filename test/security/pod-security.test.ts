@@ -222,6 +222,11 @@ describe("pod-security rule", () => {
     assert.match(findings[0]!.message, /below "restricted" required by policy strict \(policies\/strict\.yaml\)/);
   });
 
+  it("refuses, as an engine bug, a pod volume that has the name of a container's scratch volume", () => {
+    const pod: V1PodSpec = { containers: [{ name: "agent", image: "example/agent:1.0" }], volumes: [{ name: "agent-tmp", emptyDir: {} }] };
+    assert.throws(() => hardenPod(pod, () => ({ runAs: { uid: 1000, gid: 1000 }, scratch: ["/tmp"] })), /engine bug: the pod already has a volume named agent-tmp/);
+  });
+
   it("fails a pod that does not meet the level its engine declared", () => {
     // GIVEN declarations that promise restricted, but a pod that was edited after the transformer
     const needs: ContainerNeeds = { runAs: { uid: 1000, gid: 1000 }, scratch: [] };
