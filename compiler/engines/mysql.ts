@@ -6,9 +6,10 @@ import type { MySQLClusterDocument } from "../schema/mysql.js";
 import { seriesOf } from "../schema/mysql-versions.js";
 import type { SecretSource } from "../schema/common.js";
 import {
-  CLONE_PORT, CLONE_SCRIPT, CONF_D, CONFIG_MAP_DIR, DATA_DIR, INIT_CONFIG_SCRIPT, MYSQL_CONF_D, MYSQL_UID, READINESS_SCRIPT,
+  CLONE_PORT, CLONE_SCRIPT, CONF_D, CONFIG_MAP_DIR, DATA_DIR, DATA_ROOT, INIT_CONFIG_SCRIPT, MYSQL_CONF_D, READINESS_SCRIPT,
   LOGIN_DIR, XTRABACKUP_TMP, sidecarScript,
 } from "./mysql/scripts.js";
+import { MYSQL_CONTAINER_NEEDS } from "./mysql-privileges.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { objectMeta, selectorLabels, type ComponentRef } from "./shared/metadata.js";
 import { replicasOf, requiredApart } from "./shared/placement.js";
@@ -43,6 +44,7 @@ export const mysqlEngine: Engine<MySQLClusterDocument> = {
   appName: "mysql",
   resourceDefaults: (["mysql", "xtrabackup", "init-config"] as const).map((component) => ({ component, defaults: DEFAULT_RESOURCES[component], specPath: SPEC_PATHS[component] })),
   replicas: (cluster) => ({ mysql: cluster.spec.replicas }),
+  containers: MYSQL_CONTAINER_NEEDS,
   expand(cluster) {
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
     const ref = (component: string): ComponentRef => ({ cluster, appName: "mysql", component });
@@ -113,11 +115,12 @@ function configMap(ref: ComponentRef, name: string): V1ConfigMap & Manifest["obj
 
 const CONF_VOLUME = "conf";
 const CONFIG_MAP_VOLUME = "config-map";
-const XTRABACKUP_TMP_VOLUME = "xtrabackup-tmp";
+// xtrabackup's --target-dir; not "xtrabackup-tmp", the name the security-context rule gives the sidecar's /tmp.
+const BACKUP_TARGET_VOLUME = "backup-target";
 const LOGIN_VOLUME = "login";
-const dataMount: V1VolumeMount = { name: DATA_VOLUME, mountPath: DATA_DIR, subPath: "mysql" };
-/** The XtraBackup image runs as uid 1001; the data belongs to the mysql user. */
-const AS_MYSQL_USER = { securityContext: { runAsUser: MYSQL_UID, runAsGroup: MYSQL_UID } };
+/** mysqld's data directory is a subdirectory of the volume, so a volume's lost+found is not taken for data. */
+const DATA_SUBDIR = "mysql";
+const dataMount: V1VolumeMount = { name: DATA_VOLUME, mountPath: DATA_DIR, subPath: DATA_SUBDIR };
 const POD_NAME: V1EnvVar = { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } };
 
 function podSpec(cluster: MySQLCluster, names: Names, rootPassword: V1EnvVar, replicationPassword: V1EnvVar): V1PodSpec {
@@ -131,9 +134,10 @@ function podSpec(cluster: MySQLCluster, names: Names, rootPassword: V1EnvVar, re
     name: "init-config",
     image: mysqlImage,
     command: shell(INIT_CONFIG_SCRIPT),
-    env: [POD_NAME, { name: "SERVER_ID_OFFSET", value: String(SERVER_ID_OFFSET) }],
+    env: [POD_NAME, { name: "SERVER_ID_OFFSET", value: String(SERVER_ID_OFFSET) }, { name: "DATA_SUBDIR", value: DATA_SUBDIR }],
     resources: resources("init-config"),
-    volumeMounts: [{ name: CONF_VOLUME, mountPath: CONF_D }, { name: CONFIG_MAP_VOLUME, mountPath: CONFIG_MAP_DIR }, dataMount],
+    // The volume's root, not the subPath: it creates the data directory, so the mysql user owns it (one the kubelet made for a subPath would be root's).
+    volumeMounts: [{ name: CONF_VOLUME, mountPath: CONF_D }, { name: CONFIG_MAP_VOLUME, mountPath: CONFIG_MAP_DIR, readOnly: true }, { name: DATA_VOLUME, mountPath: DATA_ROOT }],
   };
   const clone: V1Container = {
     name: "clone-mysql",
@@ -141,7 +145,6 @@ function podSpec(cluster: MySQLCluster, names: Names, rootPassword: V1EnvVar, re
     command: bash(CLONE_SCRIPT),
     env: [POD_NAME, { name: "SET_NAME", value: names.set }, { name: "PEER_DOMAIN", value: peerDomain }],
     resources: resources("xtrabackup"),
-    ...AS_MYSQL_USER,
     volumeMounts: [dataMount, { name: CONF_VOLUME, mountPath: MYSQL_CONF_D }],
   };
   const mysql: V1Container = {
@@ -167,8 +170,7 @@ function podSpec(cluster: MySQLCluster, names: Names, rootPassword: V1EnvVar, re
     ],
     ports: [{ name: "xtrabackup", containerPort: CLONE_PORT }],
     resources: resources("xtrabackup"),
-    ...AS_MYSQL_USER,
-    volumeMounts: [dataMount, { name: CONF_VOLUME, mountPath: MYSQL_CONF_D }, { name: XTRABACKUP_TMP_VOLUME, mountPath: XTRABACKUP_TMP }, { name: LOGIN_VOLUME, mountPath: LOGIN_DIR }],
+    volumeMounts: [dataMount, { name: CONF_VOLUME, mountPath: MYSQL_CONF_D }, { name: BACKUP_TARGET_VOLUME, mountPath: XTRABACKUP_TMP }, { name: LOGIN_VOLUME, mountPath: LOGIN_DIR }],
   };
   return {
     initContainers: [initConfig, clone],
@@ -176,7 +178,7 @@ function podSpec(cluster: MySQLCluster, names: Names, rootPassword: V1EnvVar, re
     volumes: [
       { name: CONF_VOLUME, emptyDir: {} },
       { name: CONFIG_MAP_VOLUME, configMap: { name: names.config } },
-      { name: XTRABACKUP_TMP_VOLUME, emptyDir: {} },
+      { name: BACKUP_TARGET_VOLUME, emptyDir: {} },
       // Holds root's password for xtrabackup: in memory, never on the node's disk.
       { name: LOGIN_VOLUME, emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
     ],

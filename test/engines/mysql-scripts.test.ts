@@ -26,14 +26,14 @@ describe("init-config: the config by ordinal", () => {
     { pod: "orders-mysql-12", file: "replica.cnf", serverId: 112 },
   ];
   for (const c of cases) {
-    it(`${c.pod} gets ${c.file} and server-id ${c.serverId}, and hands the data directory to the mysql user`, async () => {
+    it(`${c.pod} gets ${c.file} and server-id ${c.serverId}, and creates the data directory as the mysql user`, async () => {
       // GIVEN the init container and the ConfigMap as rendered
       const { container, find } = await renderMySQL();
       const cnf = find("ConfigMap", "orders-mysql").data as Record<string, string>;
       // WHEN it runs in pod c.pod
       const run = await runScript({
         container: container("init-config"), hostname: c.pod, env: { POD_NAME: c.pod },
-        stubs: { chown: [{}] },
+        stubs: { mkdir: [{}] },
         files: { "/mnt/config-map/primary.cnf": cnf["primary.cnf"]!, "/mnt/config-map/replica.cnf": cnf["replica.cnf"]! },
       });
       // THEN conf.d holds exactly that role's file and a non-zero server-id
@@ -43,7 +43,11 @@ describe("init-config: the config by ordinal", () => {
         [`/mnt/conf.d/${c.file}`, cnf[c.file]],
         ["/mnt/conf.d/server-id.cnf", `[mysqld]\nserver-id=${c.serverId}\n`],
       ].sort(([a], [b]) => a!.localeCompare(b!)));
-      assert.deepEqual(calls(run, "chown").map((call) => call.args), [["999:999", DATA]]);
+      // AND it creates the subPath directory the other containers mount as /var/lib/mysql, on the volume's root, as
+      // itself: no chown, which a restricted container could not do
+      assert.deepEqual(calls(run, "mkdir").map((call) => call.args), [["-p", "/mnt/data/mysql"]]);
+      assert.equal(container("init-config").volumeMounts.find((m: { mountPath: string }) => m.mountPath === "/mnt/data").subPath, undefined);
+      assert.equal(container("mysql").volumeMounts.find((m: { mountPath: string }) => m.mountPath === DATA).subPath, "mysql");
     });
   }
 
@@ -61,7 +65,7 @@ describe("init-config: the config by ordinal", () => {
     const { container, find } = await renderMySQL();
     const cnf = find("ConfigMap", "orders-mysql").data as Record<string, string>;
     const run = await runScript({
-      container: container("init-config"), hostname: "orders-mysql", env: { POD_NAME: "orders-mysql" }, stubs: { chown: [{}] },
+      container: container("init-config"), hostname: "orders-mysql", env: { POD_NAME: "orders-mysql" }, stubs: { mkdir: [{}] },
       files: { "/mnt/config-map/primary.cnf": cnf["primary.cnf"]!, "/mnt/config-map/replica.cnf": cnf["replica.cnf"]! },
     });
     assert.notEqual(run.exitCode, 0);

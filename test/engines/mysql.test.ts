@@ -151,9 +151,13 @@ spec:
     assert.ok(container("mysql").readinessProbe.exec, "readiness is SELECT 1 (tested in mysql-scripts.test.ts)");
   });
 
-  it("runs the XtraBackup containers as the mysql user that owns the data", async () => {
-    const { container } = await renderMySQL();
-    for (const name of ["clone-mysql", "xtrabackup"]) assert.deepEqual(container(name).securityContext, { runAsUser: 999, runAsGroup: 999 }, name);
+  it("runs every container, the XtraBackup ones too, as the mysql user that owns the data", async () => {
+    const { container, pod } = await renderMySQL();
+    for (const name of ["init-config", "clone-mysql", "mysql", "xtrabackup"]) {
+      const context = container(name).securityContext;
+      assert.deepEqual([context.runAsUser, context.runAsGroup, context.runAsNonRoot], [999, 999, true], name);
+    }
+    assert.equal(pod().securityContext.fsGroup, 999, "the claimed volume is the mysql group's");
   });
 
   it("passes the example fleet's policies: images from docker.io, pinned, every request at least 100m / 128Mi", async () => {

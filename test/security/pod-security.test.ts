@@ -185,6 +185,99 @@ describe("Pod Security Standards of what clusterc renders", () => {
   });
 });
 
+function mysqlSpec(name: string, spec: string): string {
+  return `apiVersion: clusterc/v1\nkind: MySQLCluster\nmetadata: { name: ${name} }\nspec:\n${spec}`;
+}
+
+/** Every MySQL shape the engine renders: hostPath and class storage, 8.0 and 8.4, both secret sources. */
+const MYSQL_VARIANTS: Record<string, string> = {
+  "clusters/pool.yaml": THREE_NODE_POOL,
+  "clusters/m.yaml": mysqlSpec("mhost", `  version: "8.0.36"
+  replicas: 3
+  storage: { size: 10Gi, hostPath: { pool: dc1 } }
+  rootPassword: { secretRef: { name: mhost-mysql, key: root-password } }
+`),
+  "clusters/n.yaml": mysqlSpec("mclass", `  version: "8.4.3"
+  replicas: 2
+  storage: { size: 10Gi, storageClassName: standard }
+  rootPassword: { externalSecret: { store: vault, remoteKey: db/root } }
+  replicationPassword: { externalSecret: { store: vault, remoteKey: db/repl } }
+`),
+};
+
+type Mount = { name: string; mountPath: string; subPath?: string; readOnly?: boolean };
+type Container = { name: string; image: string; command: string[]; securityContext: Record<string, unknown> & { capabilities: unknown }; volumeMounts: Mount[] };
+const allContainers = (object: RenderedObject): Container[] => [...object.spec.template.spec.initContainers ?? [], ...object.spec.template.spec.containers];
+
+describe("Pod Security Standards of MySQLCluster pods", () => {
+  it("every pod of every MySQL shape meets restricted once hostPath directories are the mysql user's", async () => {
+    const { objects, diagnostics } = await compileProject({ ...MYSQL_VARIANTS, "policies/owned.yaml": OWNED });
+    assert.deepEqual(diagnostics, []);
+    const all = pods(objects.values());
+    assert.deepEqual(all.map((o) => o.metadata.name).sort(), ["mclass-mysql", "mhost-mysql"]);
+    for (const object of all) assert.deepEqual(podSecurityViolations(object.spec.template), { baseline: [], restricted: [] }, object.metadata.name);
+  });
+
+  it("runs every container, init containers included, as the mysql user on a read-only root, writing only volumes", async () => {
+    const { objects } = await compileProject({ ...MYSQL_VARIANTS, "policies/owned.yaml": OWNED });
+    for (const object of pods(objects.values())) {
+      const pod: V1PodSpec = object.spec.template.spec;
+      assert.equal(pod.automountServiceAccountToken, false, "no container calls the Kubernetes API");
+      assert.deepEqual([pod.securityContext!.runAsNonRoot, pod.securityContext!.fsGroup], [true, 999], "the claimed volume is the mysql group's");
+      const names = (pod.volumes ?? []).map((v) => v.name);
+      assert.equal(new Set(names).size, names.length, `${object.metadata.name}: volume names are unique`);
+      for (const container of allContainers(object)) {
+        const where = `${object.metadata.name}/${container.name}`;
+        assert.deepEqual(container.securityContext, {
+          allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true, runAsGroup: 999, runAsNonRoot: true, runAsUser: 999,
+        }, where);
+        for (const mount of container.volumeMounts) {
+          const volume = pod.volumes?.find((v) => v.name === mount.name);
+          assert.ok(mount.name === "data" || volume?.emptyDir || (volume?.configMap && mount.readOnly), `${where}: ${mount.mountPath} is the claim, an emptyDir, or a ConfigMap mounted read-only`);
+        }
+      }
+    }
+  });
+
+  it("gives mysqld, the sidecar and the clone emptyDirs for what they write outside the data directory", async () => {
+    const { objects } = await compileProject({ ...MYSQL_VARIANTS, "policies/owned.yaml": OWNED });
+    const set = pods(objects.values()).find((o) => o.metadata.name === "mclass-mysql")!;
+    const mounts = (name: string) => allContainers(set).find((c) => c.name === name)!.volumeMounts.map((m) => m.mountPath);
+    // mysqld: sockets and pid file, tmpdir and the entrypoint's here-documents, secure-file-priv
+    for (const path of ["/tmp", "/var/run/mysqld", "/var/lib/mysql-files", "/etc/mysql/conf.d"]) assert.ok(mounts("mysql").includes(path), `mysql: ${path}`);
+    // the sidecar's SQL goes to mysql in here-documents, which its bash writes to /tmp; xtrabackup's target directory is a volume of its own
+    const sidecar = allContainers(set).find((c) => c.name === "xtrabackup")!;
+    assert.match(sidecar.command.join("\n"), /<<SQL/);
+    for (const path of ["/tmp", "/tmp/xtrabackup", "/run/clusterc"]) assert.ok(mounts("xtrabackup").includes(path), `xtrabackup: ${path}`);
+    assert.ok(mounts("clone-mysql").includes("/tmp"));
+    // init-config writes its emptyDir, and the data directory on the volume's root
+    assert.deepEqual(mounts("init-config").sort(), ["/mnt/conf.d", "/mnt/config-map", "/mnt/data"]);
+  });
+
+  it("by default, chowns the hostPath data as the first init container, so the pod meets baseline, and lint says so", async () => {
+    // GIVEN no hostPathChown setting, and Argo CD delivery
+    const { objects, diagnostics } = await compileProject({ ...MYSQL_VARIANTS, "clusters/gitops.yaml": GITOPS });
+    const [host, klass] = ["mhost-mysql", "mclass-mysql"].map((name) => pods(objects.values()).find((o) => o.metadata.name === name)!);
+    // THEN the hostPath pod's first init container gives the volume to 999:999 before init-config and the clone use it
+    assert.deepEqual(allContainers(host!).slice(0, 3).map((c) => c.name), [OWNERSHIP_CONTAINER, "init-config", "clone-mysql"]);
+    const step = allContainers(host!)[0]!;
+    assert.equal(step.image, "mysql:8.0.36");
+    assert.deepEqual(step.volumeMounts, [{ name: "data", mountPath: "/var/lib/mysql" }], "the volume's root: the data directory is under it");
+    assert.match(step.command[2]!, /chown -R 999:999 "\$dir"/);
+    // AND only that container keeps the pod from restricted; the class-storage pod has no such step
+    const violations = podSecurityViolations(host!.spec.template);
+    assert.deepEqual(violations.baseline, []);
+    assert.ok(violations.restricted.length > 0 && violations.restricted.every((v) => v.startsWith(`container ${OWNERSHIP_CONTAINER}:`)), violations.restricted.join("; "));
+    assert.ok(!allContainers(klass!).some((c) => c.name === OWNERSHIP_CONTAINER));
+    assert.deepEqual(podSecurityViolations(klass!.spec.template), { baseline: [], restricted: [] });
+    // AND lint notes the hostPath pod, and each namespace enforces what its pods meet
+    assert.deepEqual(diagnostics.map((d) => [d.file, d.severity, d.ruleId]), [["clusters/m.yaml", "note", "pod-security"]]);
+    assert.match(diagnostics[0]!.message, /StatefulSet mhost-mysql meets Pod Security Standards "baseline", not "restricted": container own-data/);
+    const enforced = (name: string) => objects.get(`argocd/application-${name}.yaml`)!.spec.syncPolicy.managedNamespaceMetadata.labels["pod-security.kubernetes.io/enforce"];
+    assert.deepEqual([enforced("mhost"), enforced("mclass")], ["baseline", "restricted"]);
+  });
+});
+
 describe("pod-security rule", () => {
   const origin = { file: "clusters/x.yaml", doc: 0, path: ["spec", "agent"] };
   const ROOT_AGENT: ContainerNeeds = { runAs: { uid: 0, gid: 0 }, scratch: [], capabilities: ["CHOWN"], belowRestricted: "it chowns data that an earlier release wrote as root" };

@@ -4,6 +4,8 @@ import { refuseEmptySecret, shellScript } from "../shared/shell.js";
 export const DATA_DIR = "/var/lib/mysql";
 export const CONFIG_MAP_DIR = "/mnt/config-map";
 export const CONF_D = "/mnt/conf.d";
+/** Where init-config sees the root of the data volume, in which it creates the data directory. */
+export const DATA_ROOT = "/mnt/data";
 /** Where the mysql image reads extra config (its /etc/my.cnf ends with !includedir /etc/mysql/conf.d/: docker-library/mysql Dockerfile.oracle). */
 export const MYSQL_CONF_D = "/etc/mysql/conf.d";
 /** Scratch space of `xtrabackup --backup --stream`, an emptyDir. */
@@ -12,8 +14,6 @@ export const XTRABACKUP_TMP = "/tmp/xtrabackup";
 export const LOGIN_DIR = "/run/clusterc";
 const XTRABACKUP_LOGIN = `${LOGIN_DIR}/xtrabackup.cnf`;
 
-/** uid and gid of the mysql user in the official image (docker-library/mysql Dockerfile.oracle: useradd --uid 999). */
-export const MYSQL_UID = 999;
 export const CLONE_PORT = 3307;
 export const REPLICATION_USER = "repl";
 /** CHANGE REPLICATION SOURCE TO takes a SOURCE_PASSWORD of at most 32 characters (MySQL 8.0 and 8.4 reference manual). */
@@ -29,9 +29,10 @@ const ORDINAL = [
 /**
  * The seed's init-mysql, from the pod's ordinal (metadata.name, not the runtime's hostname): ordinal 0
  * gets primary.cnf, the others replica.cnf, and every member server-id = offset + ordinal, never 0
- * (0 refuses to replicate). Runs as root in the mysql image, so it also hands the data directory
- * (a hostPath or a fresh volume's subPath, created root-owned) to the mysql user the XtraBackup
- * containers run as.
+ * (0 refuses to replicate). It also creates the data directory (the subdirectory DATA_SUBDIR of the
+ * volume that the other containers mount by subPath) as the mysql user it runs as, so that user owns
+ * it: a subPath directory the kubelet creates is root's. The volume's root is the user's through
+ * fsGroup on a claimed volume, and through the ownership step on a hostPath one.
  */
 export const INIT_CONFIG_SCRIPT = shellScript(
   'set -eu',
@@ -40,7 +41,7 @@ export const INIT_CONFIG_SCRIPT = shellScript(
   'server_id=$((SERVER_ID_OFFSET + ordinal))',
   `cp "${CONFIG_MAP_DIR}/\${role}.cnf" "${CONF_D}/\${role}.cnf"`,
   `printf '[mysqld]\\nserver-id=%s\\n' "\${server_id}" > "${CONF_D}/server-id.cnf"`,
-  `chown ${MYSQL_UID}:${MYSQL_UID} "${DATA_DIR}"`,
+  `mkdir -p "${DATA_ROOT}/\${DATA_SUBDIR}"`,
   'echo "ordinal ${ordinal}: ${role}, server-id ${server_id}"',
 );
 
