@@ -1,6 +1,9 @@
-import type { ContainerNeeds } from "./types.js";
+import type { Origin } from "../diagnostics.js";
+import type { Cluster } from "../fleet/fleet.js";
+import type { MySQLClusterDocument } from "../schema/mysql.js";
+import type { ComponentTraffic, ContainerNeeds, NetworkPeer } from "./types.js";
 
-// Least privilege for the MySQL engine (issue 13): what each image needs.
+// Least privilege for the MySQL engine (issue 13): what each image needs, and who connects to whom.
 // Declarations only; the security-context, network-policies and pod-security rules enforce them.
 // Container and port names are those of engines/mysql.ts.
 
@@ -30,3 +33,23 @@ export const MYSQL_CONTAINER_NEEDS: Record<string, ContainerNeeds> = {
   // found in --prepare.
   "clone-mysql": { runAs: MYSQL_USER, scratch: ["/tmp"] },
 };
+
+/**
+ * Who connects to which port, from the start scripts: every member's clone-mysql init container streams
+ * a backup from the xtrabackup port of the member before it (ordinal 0 asks replica 1 whether it serves
+ * clones); each replica's mysqld replicates from the primary's MySQL port (CHANGE REPLICATION SOURCE TO
+ * SOURCE_HOST = the primary's pod name, SOURCE_PORT = 3306). The sidecar and the readiness probe talk to
+ * mysqld on 127.0.0.1, which no NetworkPolicy filters. The members are one component, so those are
+ * mysql -> mysql. Neither image serves metrics (there is no exporter sidecar), so no port is open to
+ * monitoring.
+ */
+export function mysqlTraffic(cluster: Cluster<MySQLClusterDocument>, origin: Origin): ComponentTraffic[] {
+  // Both client Services are ClusterIP: by default every pod of the cluster may connect.
+  const clients: NetworkPeer[] = cluster.spec.clients ?? [{ namespaceSelector: {} }];
+  return [
+    { component: "mysql", origin, ports: [
+      { port: "mysql", peers: ["mysql"], clients },
+      { port: "xtrabackup", peers: ["mysql"] },
+    ] },
+  ];
+}

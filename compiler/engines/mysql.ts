@@ -9,7 +9,7 @@ import {
   CLONE_PORT, CLONE_SCRIPT, CONF_D, CONFIG_MAP_DIR, DATA_DIR, DATA_ROOT, INIT_CONFIG_SCRIPT, MYSQL_CONF_D, READINESS_SCRIPT,
   LOGIN_DIR, XTRABACKUP_TMP, sidecarScript,
 } from "./mysql/scripts.js";
-import { MYSQL_CONTAINER_NEEDS } from "./mysql-privileges.js";
+import { MYSQL_CONTAINER_NEEDS, mysqlTraffic } from "./mysql-privileges.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { objectMeta, selectorLabels, type ComponentRef } from "./shared/metadata.js";
 import { replicasOf, requiredApart } from "./shared/placement.js";
@@ -77,6 +77,7 @@ export const mysqlEngine: Engine<MySQLClusterDocument> = {
       components: [stateful.component],
       // A drain takes down one member at a time.
       disruptionBudgets: [replicasOf(mysql)],
+      traffic: mysqlTraffic(cluster, at),
     };
   },
 };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clusterDocument, replicas, resources, secretSource, storage } from "./common.js";
+import { clusterDocument, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
 import { seriesOf } from "./mysql-versions.js";
 
 const SUPPORTED = "8.0.23 or a later 8.0 release, or any 8.4 LTS release";
@@ -22,6 +22,8 @@ export const mysqlClusterSpec = z
       .strictObject({ resources: resources.optional().describe("Overrides the built-in resources of the init-config container") })
       .optional()
       .describe("The init-config container, which picks primary.cnf or replica.cnf and writes server-id"),
+    clients: z.array(networkPeer).optional()
+      .describe("Who may connect to the members' MySQL port 3306, through any of the cluster's Services (default: any pod in any namespace)"),
     rootPassword: secretSource.describe("The root password (MYSQL_ROOT_PASSWORD); XtraBackup and the sidecar log in with it"),
     replicationPassword: secretSource.optional()
       .describe("Password of the replication user repl; default: key replication-password of rootPassword's Secret"),

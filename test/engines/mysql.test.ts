@@ -8,10 +8,10 @@ const wave = (o: RenderedObject) => Number(o.metadata.annotations?.[WAVE] ?? 0);
 type Container = { name: string };
 
 describe("MySQLCluster engine", () => {
-  it("renders SPEC's minimal spec: a ConfigMap, three Services and one StatefulSet of 1 primary + 2 replicas", async () => {
+  it("renders SPEC's minimal spec: a ConfigMap, three Services and one StatefulSet of 1 primary + 2 replicas, and its NetworkPolicies", async () => {
     const { all, find } = await renderMySQL();
     assert.deepEqual(all.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
-      "ConfigMap/orders-mysql", "PodDisruptionBudget/orders-mysql",
+      "ConfigMap/orders-mysql", "NetworkPolicy/orders-default-deny", "NetworkPolicy/orders-mysql", "PodDisruptionBudget/orders-mysql",
       "Service/orders-mysql", "Service/orders-mysql-primary", "Service/orders-mysql-read", "StatefulSet/orders-mysql",
     ]);
     const set = find("StatefulSet", "orders-mysql");
@@ -39,7 +39,7 @@ describe("MySQLCluster engine", () => {
     assert.deepEqual(primary.spec.ports.map((p: { port: number }) => p.port), [3306]);
   });
 
-  it("applies the ConfigMap and the Services a wave before the StatefulSet, each wave its own Flux stage", async () => {
+  it("applies the ConfigMap and the Services a wave before the StatefulSet, each wave its own Flux stage, the NetworkPolicies last", async () => {
     const { find, objects } = await renderMySQL();
     const set = wave(find("StatefulSet", "orders-mysql"));
     for (const [kind, name] of [["ConfigMap", "orders-mysql"], ["Service", "orders-mysql"], ["Service", "orders-mysql-read"], ["Service", "orders-mysql-primary"]]) {
@@ -47,7 +47,8 @@ describe("MySQLCluster engine", () => {
     }
     assert.equal(wave(find("PodDisruptionBudget", "orders-mysql")), set);
     const stages = [...objects.keys()].filter((f) => /^shop\/orders\/[^/]+\/kustomization\.yaml$/.test(f)).sort();
-    assert.deepEqual(stages, ["shop/orders/0-setup/kustomization.yaml", "shop/orders/1-mysql/kustomization.yaml"]);
+    assert.deepEqual(stages, ["shop/orders/0-setup/kustomization.yaml", "shop/orders/1-mysql/kustomization.yaml", "shop/orders/2-network/kustomization.yaml"]);
+    assert.equal(wave(find("NetworkPolicy", "orders-mysql")), set + 1);
   });
 
   it("pairs every supported version with an XtraBackup image of its series that is not older than it may be", async () => {

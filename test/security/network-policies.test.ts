@@ -41,30 +41,53 @@ function targets(pods: readonly Pod[]): { pod: Pod; port: number }[] {
   return pods.flatMap((pod) => pod.ports.map((p) => ({ pod, port: p.containerPort })));
 }
 
+type Connection = { from: Pod; to: Pod; port: number; via: string };
+type ScriptedContainer = { name: string; command?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] };
+
 /**
- * The connections a container's start script and environment make, read from the rendered objects:
- * every `<service>.<namespace>.svc:<port>` it names (after putting in its env values; an advertised
- * address is what others dial, not this container) and a `--host=<service> --port=<n>` pair, each
- * resolved through the Service to the pods it selects and the target port.
+ * The connections a container's start script and environment make, read from the rendered objects,
+ * init containers included: after putting in its env values and the script's own `name="value"`
+ * assignments, every `<service>.<namespace>.svc:<port>` it names (an advertised address is what
+ * others dial, not this container), a `--host=<service> --port=<n>` pair, each resolved through the
+ * Service to the pods it selects and the target port; and every StatefulSet pod address
+ * `<set>-<ordinal>.<service>.<namespace>.svc:<port>` (any ordinal expression, such as
+ * `$((ordinal - 1))`) or `SOURCE_HOST = '<pod address>', SOURCE_PORT = <n>` (the replication source a
+ * sidecar hands to mysqld in its pod), resolved to that StatefulSet's pods and the container port.
+ * Addresses on 127.0.0.1 stay inside the pod, where no NetworkPolicy applies.
  */
-function scriptedConnections(all: readonly RenderedObject[], pods: readonly Pod[]): { from: Pod; to: Pod; port: number; via: string }[] {
+function scriptedConnections(all: readonly RenderedObject[], pods: readonly Pod[]): Connection[] {
   const services = all.filter((o) => o.kind === "Service");
-  return pods.flatMap((from) => from.workload.spec.template.spec.containers.flatMap((container: { command?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }) => {
+  return pods.flatMap((from) => [...from.workload.spec.template.spec.initContainers ?? [], ...from.workload.spec.template.spec.containers].flatMap((container: ScriptedContainer) => {
     const env = new Map((container.env ?? []).map((e) => [e.name, e.value ?? (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace" ? from.namespace : undefined)]));
-    const text = [...(container.command ?? []), ...[...env.values()].filter((v) => v !== undefined)].join("\n")
-      .replace(/\$\{(\w+)\}/g, (whole, name: string) => env.get(name) ?? whole);
-    const addresses = text.split("\n").filter((line) => !line.includes("--advertise")).flatMap((line) => [
+    const expand = (value: string) => value.replace(/\$\{(\w+)\}/g, (whole, name: string) => env.get(name) ?? whole);
+    for (const [, name, value] of (container.command ?? []).join("\n").matchAll(/^\s*(\w+)="([^"]*)"$/gm)) {
+      if (!env.has(name!)) env.set(name!, expand(value!));
+    }
+    const text = expand([...(container.command ?? []), ...[...env.values()].filter((v) => v !== undefined)].join("\n"))
+      .replace(/SOURCE_HOST = '([^']+)', SOURCE_PORT = (\d+)/g, "$1:$2");
+    const podAddress = /([a-z0-9-]+)-(?:\d+|\$\(\([^)]*\)\))\.([a-z0-9-]+)\.([a-z0-9-]+)\.svc:(\d+)/g;
+    const lines = text.split("\n").filter((line) => !line.includes("--advertise"));
+    const toPods = lines.flatMap((line) => [...line.matchAll(podAddress)]).flatMap(([address, set, service, namespace, port]): Connection[] => {
+      const targets = pods.filter((to) => to.namespace === namespace && to.workload.kind === "StatefulSet" && to.workload.metadata.name === set);
+      assert.equal(targets.length, 1, `${from.workload.metadata.name}/${container.name} dials ${address}: a pod of StatefulSet ${set}, which is rendered`);
+      const to = targets[0]!;
+      assert.equal(to.workload.spec.serviceName, service, `${address} names ${set}'s pods through its governing Service`);
+      assert.ok(services.some((s) => s.metadata.name === service && s.metadata.namespace === namespace && s.spec.clusterIP === "None"), `${service} is a rendered headless Service`);
+      assert.ok(to.ports.some((p) => p.containerPort === Number(port)), `${set}'s pods serve ${port}`);
+      return [{ from, to, port: Number(port), via: `${container.name}: ${address}` }];
+    });
+    const addresses = lines.map((line) => line.replace(podAddress, "")).flatMap((line) => [
       ...[...line.matchAll(/([a-z0-9-]+)\.([a-z0-9-]+)\.svc:(\d+)/g)].map((m) => ({ service: m[1]!, namespace: m[2]!, port: Number(m[3]) })),
       ...[...line.matchAll(/--host="?([a-z0-9-]+)\.([a-z0-9-]+)\.svc"?\s+--port=(\d+)/g)].map((m) => ({ service: m[1]!, namespace: m[2]!, port: Number(m[3]) })),
     ]);
-    return addresses.flatMap(({ service, namespace, port }) => {
+    return [...toPods, ...addresses.flatMap(({ service, namespace, port }) => {
       const svc = services.find((s) => s.metadata.name === service && s.metadata.namespace === namespace);
       assert.ok(svc, `${from.workload.metadata.name} dials ${service}.${namespace}, which is rendered`);
       const servicePort = svc.spec.ports.find((p: { port: number }) => p.port === port);
       assert.ok(servicePort, `${service} serves port ${port}`);
       return pods.filter((to) => to.namespace === namespace && matchesSelector({ matchLabels: svc.spec.selector }, to.labels))
-        .map((to) => ({ from, to, port: servicePort.targetPort as number, via: `${service}:${port}` }));
-    });
+        .map((to) => ({ from, to, port: servicePort.targetPort as number, via: `${container.name}: ${service}:${port}` }));
+    })];
   }));
 }
 
@@ -190,6 +213,89 @@ spec:
     const reached = targets(pods).filter(({ pod, port }) => allows(policies, prometheus, pod, port)).map(({ pod, port }) => `${component(pod)}:${port}`);
     // THEN it reaches the metrics ports (PD's client port serves /metrics) and nothing else
     assert.deepEqual([...new Set(reached)].sort(), ["pd:2379", "tidb:10080", "tikv:20180"]);
+  });
+});
+
+/** The minimal MySQLCluster of SPEC.md in namespace db: a primary and two replicas. */
+const MYSQL = `  version: "8.0.36"
+  replicas: 3
+  storage: { size: 10Gi, storageClassName: standard }
+  rootPassword: { secretRef: { name: orders-mysql, key: root-password } }
+`;
+
+function mysqlDoc(name: string, spec: string, namespace = "db"): string {
+  return `apiVersion: clusterc/v1\nkind: MySQLCluster\nmetadata: { name: ${name}, namespace: ${namespace} }\nspec:\n${spec}`;
+}
+
+const reachedBy = (policies: readonly RenderedObject[], source: Source, pods: readonly Pod[]) =>
+  [...new Set(targets(pods).filter(({ pod, port }) => allows(policies, source, pod, port)).map(({ pod, port }) => `${component(pod)}:${port}`))].sort();
+
+describe("NetworkPolicies of a MySQLCluster, evaluated as Kubernetes does", () => {
+  it("admit every connection its init containers and sidecar make: the clone from the previous member, replication from the primary", async () => {
+    // GIVEN a MySQLCluster, with both of its supported series
+    for (const version of ["8.0.36", "8.4.3"]) {
+      const { all, policies, pods } = await render({ "clusters/orders.yaml": mysqlDoc("orders", MYSQL.replace("8.0.36", version)) });
+      // WHEN the connections its containers make are read from the rendered objects
+      const connections = scriptedConnections(all, pods);
+      const vias = new Set(connections.map((c) => c.via));
+      // THEN they are the three the scripts make, between members
+      assert.deepEqual([...vias].sort(), [
+        // ordinal 0 asks replica 1 whether it serves clones before it starts empty
+        "clone-mysql: orders-mysql-$((ordinal - 1)).orders-mysql.db.svc:3307",
+        "clone-mysql: orders-mysql-1.orders-mysql.db.svc:3307",
+        // the replica's mysqld connects to the primary, as the sidecar tells it
+        "xtrabackup: orders-mysql-0.orders-mysql.db.svc:3306",
+      ], version);
+      assert.deepEqual([...new Set(connections.map((c) => `${component(c.from)}->${component(c.to)}:${c.port}`))].sort(), ["mysql->mysql:3306", "mysql->mysql:3307"]);
+      // AND the policies admit each of them
+      for (const c of connections) assert.ok(allows(policies, asSource(c.from), c.to, c.port), `${version}: ${c.via}`);
+    }
+  });
+
+  it("let a pod of another namespace reach the MySQL port and not the clone port", async () => {
+    const { policies, pods } = await render({ "clusters/orders.yaml": mysqlDoc("orders", MYSQL) });
+    const stranger: Source = { kind: "pod", namespace: "web", namespaceLabels: { "kubernetes.io/metadata.name": "web" }, labels: { app: "shop" } };
+    // WHEN it tries every port of every pod THEN only 3306 answers: 3307 streams a full backup of the data to whoever connects
+    assert.deepEqual(targets(pods).map(({ port }) => port).sort(), [3306, 3307]);
+    assert.deepEqual(reachedBy(policies, stranger, pods), ["mysql:3306"]);
+  });
+
+  it("keep a TiDB and a MySQL cluster of one namespace to each other's client endpoints", async () => {
+    // GIVEN both engines in namespace db
+    const { policies, pods } = await render({ "clusters/endgame.yaml": clusterDoc("endgame", SPEC), "clusters/orders.yaml": mysqlDoc("orders", MYSQL) });
+    const of = (name: string) => pods.filter((p) => p.labels["app.kubernetes.io/instance"] === name);
+    // WHEN the pods of each try every port of the other's
+    const reached = (from: Pod[], to: Pod[]) => [...new Set(from.flatMap((source) => reachedBy(policies, asSource(source), to)))].sort();
+    // THEN only the client endpoints answer
+    assert.deepEqual(reached(of("endgame"), of("orders")), ["mysql:3306"]);
+    assert.deepEqual(reached(of("orders"), of("endgame")), ["tidb:4000"]);
+  });
+
+  it("open the MySQL port only to the clients the spec names, and keep replication and clones working", async () => {
+    // GIVEN clients: pods labelled app=web in namespaces labelled team=shop
+    const spec = `${MYSQL}  clients:\n    - namespaceSelector: { matchLabels: { team: shop } }\n      podSelector: { matchLabels: { app: web } }\n`;
+    const { all, policies, pods } = await render({ "clusters/orders.yaml": mysqlDoc("orders", spec) });
+    const mysql = pods.find((p) => component(p) === "mysql")!;
+    const pod = (namespaceLabels: Record<string, string>, labels: Record<string, string>): Source => ({ kind: "pod", namespace: "x", namespaceLabels, labels });
+    const cases: [string, Source, boolean][] = [
+      ["web pod of a shop namespace", pod({ team: "shop" }, { app: "web" }), true],
+      ["batch pod of a shop namespace", pod({ team: "shop" }, { app: "batch" }), false],
+      ["web pod of another team", pod({ team: "ads" }, { app: "web" }), false],
+      ["address outside the cluster", { kind: "external", ip: "203.0.113.5" }, false],
+    ];
+    // WHEN each tries the MySQL port THEN only the named clients get through
+    for (const [name, source, expected] of cases) assert.equal(allows(policies, source, mysql, 3306), expected, name);
+    // AND every connection between the members is still admitted
+    for (const c of scriptedConnections(all, pods)) assert.ok(allows(policies, asSource(c.from), c.to, c.port), c.via);
+  });
+
+  it("open no port to monitoring: neither image serves metrics", async () => {
+    const { policies, pods } = await render({
+      "clusters/orders.yaml": mysqlDoc("orders", `${MYSQL}  clients: [{ namespaceSelector: { matchLabels: { team: shop } } }]\n`),
+      "policies/monitoring.yaml": "apiVersion: clusterc/v1\nkind: Policy\nmetadata: { name: monitoring }\nspec:\n  rules:\n    networkPolicies:\n      monitoring:\n        namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: monitoring } }\n",
+    });
+    const prometheus: Source = { kind: "pod", namespace: "monitoring", namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" }, labels: { app: "prometheus" } };
+    assert.deepEqual(reachedBy(policies, prometheus, pods), []);
   });
 });
 
