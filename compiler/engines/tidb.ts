@@ -1,7 +1,8 @@
-import type { V1ConfigMap, V1Container, V1EnvVar, V1Job, V1PodSpec } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1EnvVar, V1PodSpec } from "@kubernetes/client-node";
 import type { Origin } from "../diagnostics.js";
 import type { Cluster } from "../fleet/fleet.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
+import { hookJob } from "./shared/jobs.js";
 import { objectMeta, selectorLabels, type ComponentRef } from "./shared/metadata.js";
 import { httpReadiness } from "./shared/probes.js";
 import { resourceValues, type Resources } from "../fleet/policy.js";
@@ -450,40 +451,18 @@ const INIT_SCRIPT = shellScript(
 );
 
 /**
- * An Argo CD PostSync hook: it runs once everything is healthy. BeforeHookCreation deletes the old
- * Job before a new sync creates it again, so a changed Job never hits the immutable pod template;
- * Flux, which has no hooks, recreates it for the same reason (force). Retries cover a lost pod; the
- * pod failure policy fails the Job on the first "access denied" instead of retrying it.
+ * An Argo CD PostSync hook: it runs once everything is healthy. The pod failure policy fails the Job
+ * on the first "access denied" instead of retrying it.
  */
 function initJob(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin: OriginAt, password: V1EnvVar): Manifest {
-  const container = "set-root-password";
-  const job: V1Job & Manifest["object"] = {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: objectMeta(ref, names.init, TIDB_WAVES.tidb, {
-      "argocd.argoproj.io/hook": "PostSync",
-      "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-      "kustomize.toolkit.fluxcd.io/force": "enabled",
-    }),
-    spec: {
-      backoffLimit: 3,
-      activeDeadlineSeconds: 1800,
-      podFailurePolicy: {
-        rules: [{ action: "FailJob", onExitCodes: { containerName: container, operator: "In", values: [NO_RETRY_EXIT] } }],
-      },
-      template: {
-        metadata: { labels: objectMeta(ref, names.init, 0).labels! },
-        spec: {
-          restartPolicy: "Never",
-          containers: [{
-            name: container,
-            image: MYSQL_CLIENT_IMAGE,
-            command: ["/bin/sh", "-c", INIT_SCRIPT],
-            env: [{ name: "TIDB_HOST", value: svcHost(cluster, names.tidb) }, password],
-          }],
-        },
-      },
+  const job = hookJob(ref, {
+    name: names.init, wave: TIDB_WAVES.tidb, hook: "PostSync", noRetryExitCode: NO_RETRY_EXIT,
+    container: {
+      name: "set-root-password",
+      image: MYSQL_CLIENT_IMAGE,
+      command: ["/bin/sh", "-c", INIT_SCRIPT],
+      env: [{ name: "TIDB_HOST", value: svcHost(cluster, names.tidb) }, password],
     },
-  };
+  });
   return { object: job, origin: origin("rootPassword") };
 }

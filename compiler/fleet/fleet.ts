@@ -6,13 +6,15 @@ import type { HostPathPoolDocument } from "../schema/hostpathpool.js";
 import type { PolicyDocument } from "../schema/policy.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
 import type { MySQLClusterDocument } from "../schema/mysql.js";
+import type { VitessClusterDocument } from "../schema/vitess.js";
 import { compareText } from "../text-order.js";
 import { clusterPolicy, policyDefaultFindings, type ClusterPolicy, type ComponentResourceDefaults, type Policy } from "./policy.js";
 
 /** Every cluster document kind; engines register under these. */
 export type ClusterDocument =
   | TiDBClusterDocument
-  | MySQLClusterDocument;
+  | MySQLClusterDocument
+  | VitessClusterDocument;
 
 /** One database cluster, ready for its engine. */
 export interface Cluster<D extends ClusterDocument = ClusterDocument> {

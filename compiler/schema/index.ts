@@ -9,11 +9,13 @@ import { policyDocument, type PolicyDocument } from "./policy.js";
 import { secretFindings } from "./secret-scan.js";
 import { tidbClusterDocument, type TiDBClusterDocument } from "./tidb.js";
 import { mysqlClusterDocument, type MySQLClusterDocument } from "./mysql.js";
+import { vitessClusterDocument, type VitessClusterDocument } from "./vitess.js";
 
 /** Every document kind clusterc reads, by `kind`. */
 export const DOCUMENT_SCHEMAS = {
   TiDBCluster: tidbClusterDocument,
   MySQLCluster: mysqlClusterDocument,
+  VitessCluster: vitessClusterDocument,
   HostPathPool: hostPathPoolDocument,
   GitOps: gitOpsDocument,
   Policy: policyDocument,
@@ -23,7 +25,8 @@ export type DocumentKind = keyof typeof DOCUMENT_SCHEMAS;
 export type AnyDocument = ClusterDocumentKinds | HostPathPoolDocument | GitOpsDocument | PolicyDocument;
 type ClusterDocumentKinds =
   | TiDBClusterDocument
-  | MySQLClusterDocument;
+  | MySQLClusterDocument
+  | VitessClusterDocument;
 
 /** A document that passed its schema, with the place it came from. */
 export interface ValidDocument<D extends AnyDocument = AnyDocument> {

@@ -5,6 +5,7 @@ import { API_VERSION, computeResources, dnsLabel, matching, networkPeer, plainMe
 export const POLICY_CLUSTER_KINDS = [
   "TiDBCluster",
   "MySQLCluster",
+  "VitessCluster",
 ] as const;
 
 const absolutePath = matching(/^\/\S*$/, "an absolute path such as /data/");

@@ -22,6 +22,8 @@ export interface StatefulComponentOptions {
   /** The component's field in the spec, and its storage field. */
   origin: Origin;
   storageOrigin: Origin;
+  /** Names the component among the cluster's when one component runs several StatefulSets (default: the ref's component). */
+  componentName?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export function statefulComponent(ref: ComponentRef, options: StatefulComponentO
       origin,
     },
     component: {
-      name: ref.component, replicas, origin, apart,
+      name: options.componentName ?? ref.component, replicas, origin, apart,
       workload: { kind: "StatefulSet", name },
       selector: selectorLabels(ref),
       storage: { claimTemplate: DATA_VOLUME, spec: storage, origin: storageOrigin },

@@ -9,6 +9,8 @@ export interface ComponentRef {
   cluster: Pick<Cluster, "name" | "namespace">;
   appName: string;
   component: string;
+  /** Labels that tell apart the workloads of one component (a tablet's keyspace, shard and type), in its selector too. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** The labels that select a component's pods: stable for the life of the workload (selectors are immutable). */
@@ -17,6 +19,7 @@ export function selectorLabels(ref: ComponentRef): Record<string, string> {
     "app.kubernetes.io/name": ref.appName,
     "app.kubernetes.io/instance": ref.cluster.name,
     "app.kubernetes.io/component": ref.component,
+    ...ref.labels,
   };
 }
 

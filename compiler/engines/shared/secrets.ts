@@ -9,14 +9,12 @@ import { objectMeta, type ComponentRef } from "./metadata.js";
 const EXTERNAL_SECRET_KEY = "value";
 
 /**
- * An environment variable that reads a secret through secretKeyRef, never as a literal. An
- * `externalSecret` source adds the ExternalSecret that creates the Secret `<cluster>-<purpose>`;
- * it is applied one wave before everything else so the Secret exists when pods start.
+ * The Secret key that holds a secret: the user's own for a `secretRef`; for an `externalSecret`, the
+ * Secret `<cluster>-<purpose>` that the ExternalSecret added here creates, applied one wave before
+ * everything else so the Secret exists when pods start.
  */
-export function secretEnv(ref: ComponentRef, envName: string, purpose: string, source: SecretSource, origin: Origin): { env: V1EnvVar; manifests: Manifest[] } {
-  if (source.secretRef) {
-    return { env: { name: envName, valueFrom: { secretKeyRef: { name: source.secretRef.name, key: source.secretRef.key } } }, manifests: [] };
-  }
+export function secretKey(ref: ComponentRef, purpose: string, source: SecretSource, origin: Origin): { secret: { name: string; key: string }; manifests: Manifest[] } {
+  if (source.secretRef) return { secret: { name: source.secretRef.name, key: source.secretRef.key }, manifests: [] };
   const external = source.externalSecret!;
   const name = `${ref.cluster.name}-${purpose}`;
   const object: Omit<IExternalSecret, "metadata"> & Manifest["object"] = {
@@ -33,8 +31,11 @@ export function secretEnv(ref: ComponentRef, envName: string, purpose: string, s
       }],
     },
   };
-  return {
-    env: { name: envName, valueFrom: { secretKeyRef: { name, key: EXTERNAL_SECRET_KEY } } },
-    manifests: [{ object, origin }],
-  };
+  return { secret: { name, key: EXTERNAL_SECRET_KEY }, manifests: [{ object, origin }] };
+}
+
+/** An environment variable that reads a secret through secretKeyRef, never as a literal. */
+export function secretEnv(ref: ComponentRef, envName: string, purpose: string, source: SecretSource, origin: Origin): { env: V1EnvVar; manifests: Manifest[] } {
+  const { secret, manifests } = secretKey(ref, purpose, source, origin);
+  return { env: { name: envName, valueFrom: { secretKeyRef: secret } }, manifests };
 }

@@ -1,0 +1,31 @@
+/** What one Vitess release needs that another does not: where mysqld comes from. */
+export interface VitessRelease {
+  /** The image of the tablets' mysqld container; mysqlctld is copied into it from vitess/lite. */
+  mysqldImage: (version: string) => string;
+  /**
+   * The MySQL version vttablet, mysqlctld and vtgate report and plan for. Needed where vitess/lite
+   * holds no mysqld to ask (vitess-operator's mysql.UpdateMySQLServerVersion sets it from the image tag).
+   */
+  mysqlServerVersion?: string;
+}
+
+/**
+ * By major release. v19's vitess/lite still ships mysqld (deprecated in the v19.0.0 release notes;
+ * vitess-operator v2.12, which runs v19, uses vitess/lite as its mysqld image); from v20 it does not,
+ * and vitess-operator v2.13 runs mysqld from mysql:8.0.30 (pkg/apis/planetscale/v2/defaults.go).
+ */
+const RELEASES: Readonly<Record<string, VitessRelease>> = {
+  "19": { mysqldImage: (version) => liteImage(version) },
+  "20": { mysqldImage: () => "mysql:8.0.30", mysqlServerVersion: "8.0.30-Vitess" },
+};
+
+export function liteImage(version: string): string {
+  return `vitess/lite:${version}`;
+}
+
+/** The release a spec's version names; the schema only lets through versions of the table's majors. */
+export function vitessRelease(version: string): VitessRelease {
+  const release = RELEASES[/^v(\d+)\./.exec(version)?.[1] ?? ""];
+  if (!release) throw new Error(`schema bug: Vitess ${version} passed the schema but has no row in the release table`);
+  return release;
+}

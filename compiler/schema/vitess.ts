@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { API_VERSION, clusterMetadata, dnsLabel, matching, replicas, resources, secretSource, storage } from "./common.js";
+import { evenShards, shardRangeIssues } from "./key-ranges.js";
+import { tabletUidBase } from "./tablet-uids.js";
+
+/**
+ * The Vitess releases clusterc knows the flags and images of (compiler/engines/vitess/versions.ts
+ * holds what each needs); any other is an error at the version line.
+ */
+export const VITESS_RELEASE = /^v(19|20)\.0\.\d+$/;
+
+/** The tablet types clusterc runs, each in its own StatefulSet per shard. */
+export const TABLET_TYPES = ["replica", "rdonly"] as const;
+
+const resourcesOnly = (what: string) => z.strictObject({ resources: resources.optional().describe(`Overrides the built-in ${what} resources`) });
+
+const tablets = z.strictObject({
+  replica: z.number().int().min(1).max(9).default(2).describe("replica tablets per shard: the primary and its candidates"),
+  rdonly: z.number().int().min(0).max(9).default(0).describe("rdonly tablets per shard: batch and analytics reads, never primary"),
+  cell: dnsLabel.optional().describe("Cell the shard's tablets run in (default: the first of spec.cells)"),
+  storage: storage.describe("Each tablet's MySQL data volume"),
+});
+
+const keyspace = z.strictObject({
+  name: dnsLabel.describe("Keyspace name: the database name clients use through vtgate"),
+  shards: z.union([
+    z.array(z.string()).min(1).describe("Shard key ranges in hex, sorted, e.g. [\"-80\", \"80-\"]; [\"0\"] for an unsharded keyspace"),
+    z.number().int().min(1).max(64).describe("A count that clusterc splits the key space into evenly"),
+  ]).default(["0"]).describe("Shard key ranges in hex, sorted, e.g. [\"-80\", \"80-\"], or a count that clusterc splits evenly (default [\"0\"]: unsharded)"),
+  durability: z.enum(["semi_sync", "none"]).optional()
+    .describe("Keyspace durability policy: semi_sync (default with 2 or more replica tablets) or none (default with 1)"),
+  tablets: tablets.describe("Tablets of every shard, by type"),
+});
+
+export const vitessClusterSpec = z.strictObject({
+  version: matching(VITESS_RELEASE, "a Vitess release clusterc supports: v19.0.x or v20.0.x (e.g. v19.0.4)")
+    .describe("Vitess release (v19.0.x or v20.0.x); tags the vitess/lite images"),
+  cells: z.array(dnsLabel).min(1).describe("Cells (failure domains, e.g. zones) registered in the global topology; one vtgate Deployment each"),
+  etcd: z.strictObject({
+    replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(3).describe("etcd members: 1, 3 or 5 (fixed at bootstrap; see the runbook to change it)"),
+    storage: storage.default({ size: "1Gi" }).describe("Each member's data volume"),
+    resources: resources.optional().describe("Overrides the built-in etcd resources"),
+  }).default({ replicas: 3, storage: { size: "1Gi" } }).describe("The topology server: an etcd cluster without an operator"),
+  vtctld: z.strictObject({
+    replicas: replicas(1),
+    resources: resources.optional().describe("Overrides the built-in vtctld resources"),
+  }).default({ replicas: 1 }).describe("vtctld: the control plane's API (web and gRPC)"),
+  vtgate: z.strictObject({
+    replicas: replicas(2).describe("vtgate replicas per cell"),
+    service: z.strictObject({
+      type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP").describe("Service type in front of each cell's vtgates"),
+    }).default({ type: "ClusterIP" }).describe("How clients reach vtgate"),
+    authentication: secretSource.optional()
+      .describe("vtgate's static auth file (users.json) in a Secret; default: secretRef { name: <cluster>-vtgate-users, key: users.json }"),
+    resources: resources.optional().describe("Overrides the built-in vtgate resources"),
+  }).default({ replicas: 2, service: { type: "ClusterIP" } }).describe("vtgate: the MySQL-protocol proxy, one Deployment per cell"),
+  vttablet: resourcesOnly("vttablet").optional().describe("Resources of every tablet's vttablet container"),
+  mysqld: resourcesOnly("mysqld").optional().describe("Resources of every tablet's mysqld (mysqlctld) container"),
+  keyspaces: z.array(keyspace).min(1).describe("Keyspaces, their shards and tablets"),
+}).superRefine((spec, ctx) => {
+  const seen = new Set<string>();
+  spec.keyspaces.forEach((ks, k) => {
+    if (seen.has(ks.name)) ctx.addIssue({ code: "custom", path: ["keyspaces", k, "name"], message: `keyspace ${ks.name} is listed twice; give each keyspace one entry` });
+    seen.add(ks.name);
+    const cell = ks.tablets.cell;
+    if (cell !== undefined && !spec.cells.includes(cell)) {
+      ctx.addIssue({ code: "custom", path: ["keyspaces", k, "tablets", "cell"], message: `cell ${cell} is not one of spec.cells (${spec.cells.join(", ")}); add it there or fix the name` });
+    }
+    if (ks.durability === "semi_sync" && ks.tablets.replica < 2) {
+      ctx.addIssue({ code: "custom", path: ["keyspaces", k, "durability"], message: "semi_sync needs 2 or more replica tablets per shard: with one, the primary waits for an acknowledgement no replica can give; add a replica or use none" });
+    }
+    if (Array.isArray(ks.shards)) {
+      for (const issue of shardRangeIssues(ks.shards)) ctx.addIssue({ code: "custom", path: ["keyspaces", k, "shards", issue.index], message: issue.message });
+    }
+  });
+  const uids = new Map<number, string>();
+  spec.keyspaces.forEach((ks, k) => {
+    const shards = Array.isArray(ks.shards) ? ks.shards : evenShards(ks.shards);
+    for (const shard of shards) {
+      for (const type of TABLET_TYPES) {
+        if (type === "rdonly" && ks.tablets.rdonly === 0) continue;
+        const tablets = `${ks.name}/${shard} ${type}`;
+        const base = tabletUidBase(ks.name, shard, type);
+        const other = uids.get(base);
+        if (other !== undefined) {
+          ctx.addIssue({ code: "custom", path: ["keyspaces", k, "name"], message: `the ${tablets} tablets would get the same tablet UIDs (from ${base}) as the ${other} tablets; rename keyspace ${ks.name}` });
+        }
+        uids.set(base, tablets);
+      }
+    }
+  });
+  const cells = new Set<string>();
+  spec.cells.forEach((cell, c) => {
+    if (cells.has(cell)) ctx.addIssue({ code: "custom", path: ["cells", c], message: `cell ${cell} is listed twice` });
+    cells.add(cell);
+  });
+});
+
+export const vitessClusterDocument = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal("VitessCluster"),
+  metadata: clusterMetadata,
+  spec: vitessClusterSpec,
+});
+export type VitessClusterDocument = z.output<typeof vitessClusterDocument>;
+export type VitessClusterSpec = VitessClusterDocument["spec"];
+export type VitessKeyspace = VitessClusterSpec["keyspaces"][number];
