@@ -45,18 +45,18 @@ export function shardRangeIssues(shards: readonly string[]): { index: number; me
     const i = valid.findIndex((r) => r.text === "0" || r.text === "-");
     return [{ index: i, message: `shard "${valid[i]!.text}" covers the whole key space, so it cannot share the keyspace with ${valid.filter((_, j) => j !== i).map((r) => `"${r.text}"`).join(", ")}` }];
   }
+  const unsorted = valid.flatMap((range, i) => (i > 0 && range.start <= valid[i - 1]!.start
+    ? [{ index: i, message: `shard "${range.text}" is out of order: it starts at or before "${valid[i - 1]!.text}"; list shards sorted by key range` }]
+    : []));
+  if (unsorted.length > 0) return unsorted;
   if (valid[0]!.start !== "") issues.push({ index: 0, message: `shard "${valid[0]!.text}" leaves a gap: keyspace ids below ${valid[0]!.start} belong to no shard; start the first shard at the beginning ("-${shards[0]!.split("-")[1]}")` });
   for (let i = 1; i < valid.length; i++) {
     const before = valid[i - 1]!;
     const range = valid[i]!;
     if (before.end === range.start) continue;
-    if (before.end === "" || endBefore(range.start, before.end)) {
-      issues.push({ index: i, message: endBefore(range.start, before.start) || range.start === before.start
-        ? `shard "${range.text}" is out of order: it starts at or before "${before.text}"; list shards sorted by key range`
-        : `shards "${before.text}" and "${range.text}" overlap between ${range.start} and ${before.end || "the end"}; a keyspace id belongs to exactly one shard` });
-    } else {
-      issues.push({ index: i, message: `shards "${before.text}" and "${range.text}" leave a gap: keyspace ids from ${before.end} to ${range.start} belong to no shard` });
-    }
+    issues.push({ index: i, message: before.end === "" || endBefore(range.start, before.end)
+      ? `shards "${before.text}" and "${range.text}" overlap between ${range.start} and ${before.end || "the end"}; a keyspace id belongs to exactly one shard`
+      : `shards "${before.text}" and "${range.text}" leave a gap: keyspace ids from ${before.end} to ${range.start} belong to no shard` });
   }
   const last = valid[valid.length - 1]!;
   if (last.end !== "") issues.push({ index: valid.length - 1, message: `shard "${last.text}" leaves a gap: keyspace ids from ${last.end} on belong to no shard; end the last shard at the end ("${shards[valid.length - 1]!.split("-")[0]}-")` });
