@@ -31,6 +31,17 @@ spec:
   rootPassword: { externalSecret: { store: vault, remoteKey: db/mysql84/root } }
   replicationPassword: { externalSecret: { store: vault, remoteKey: db/mysql84/repl } }
 `,
+  "clusters/variants/vitess.yaml": `apiVersion: clusterc/v1
+kind: VitessCluster
+metadata: { name: vt }
+spec:
+  version: v20.0.2
+  cells: [zone1, zone2]
+  vtgate: { service: { type: NodePort }, authentication: { externalSecret: { store: vault, remoteKey: vt/users } } }
+  keyspaces:
+    - { name: commerce, tablets: { replica: 1, storage: { size: 1Gi } } }
+    - { name: customer, shards: 2, tablets: { replica: 2, rdonly: 1, cell: zone2, storage: { size: 1Gi } } }
+`,
 };
 
 async function exampleFleet(): Promise<Record<string, string>> {

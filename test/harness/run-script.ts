@@ -57,7 +57,7 @@ export interface ScriptResult {
   timedOut: boolean;
   /** Every stub call, in order. */
   calls: Call[];
-  /** Regular files under the mapped directories after the run, by container path. */
+  /** Regular files under the mapped directories after the run, by container path; paths in their text are container paths too. */
   files: Map<string, string>;
 }
 
@@ -117,7 +117,7 @@ export async function runScript(run: ScriptRun): Promise<ScriptResult> {
       stdout: toContainer(outcome.stdout),
       stderr: toContainer(outcome.stderr),
       calls: await readCalls(root, toContainer),
-      files: await snapshot(fs, mapped),
+      files: await snapshot(fs, mapped, toContainer),
     };
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -233,13 +233,14 @@ async function readCalls(root: string, toContainer: (text: string) => string): P
   }));
 }
 
-async function snapshot(fs: string, mapped: MappedPath[]): Promise<Map<string, string>> {
+/** Files by container path, with the container paths they name as the script wrote them. */
+async function snapshot(fs: string, mapped: MappedPath[], toContainer: (text: string) => string): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const dir of mapped.filter((m) => !m.isStub)) {
     for (const entry of await readdir(fs + dir.path, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;
       const full = path.join(entry.parentPath, entry.name);
-      files.set(full.slice(fs.length), await readFile(full, "utf8"));
+      files.set(full.slice(fs.length), toContainer(await readFile(full, "utf8")));
     }
   }
   return files;
