@@ -19,6 +19,12 @@ const RUNBOOKS = [
       "rotate-the-replication-password", "rotate-the-root-password", "upgrade",
     ],
   },
+  {
+    engine: "Vitess", file: "docs/vitess-runbook.md", sections: [
+      "create-the-vtgate-users-secret", "rotate-vtgate-passwords", "replace-a-lost-etcd-member", "a-primary-is-lost",
+      "lost-tablet-data", "scale-tablets", "move-tables-into-a-new-keyspace", "what-happens-on-upgrade",
+    ],
+  },
 ];
 
 async function anchors(file: string): Promise<Set<string>> {

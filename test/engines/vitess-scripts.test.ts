@@ -61,11 +61,11 @@ describe("tablet pod start scripts", () => {
     });
   }
 
-  it("mysqlctld on v20 (mysqld from mysql:8.0.30) is told the MySQL version", async () => {
+  it("mysqlctld on v20 (mysqld from mysql:8.0.40) is told the MySQL version", async () => {
     const mysqld = containerOf(await tabletSet("v20.0.2"), "mysqld") as V1Container;
     const run = await runScript({ container: mysqld, hostname: "commerce-commerce-0-replica-0", env: { POD_NAME: "commerce-commerce-0-replica-0" }, stubs: { "/vt/bin/mysqlctld": [{}] } });
     assert.equal(run.exitCode, 0, run.stderr);
-    assert.ok(only(run.calls, "/vt/bin/mysqlctld").args.includes("--mysql_server_version=8.0.30-Vitess"));
+    assert.ok(only(run.calls, "/vt/bin/mysqlctld").args.includes("--mysql_server_version=8.0.40-Vitess"));
   });
 
   it("vttablet registers as <cell>-<uid, 10 digits>, the uid mysqlctld got, with its keyspace, shard and type", async () => {

@@ -190,7 +190,7 @@ describe("VitessCluster: vtctld and vtgate", () => {
 describe("VitessCluster: versions", () => {
   const CASES = [
     { version: "v19.0.4", mysqld: "vitess/lite:v19.0.4", serverVersion: undefined },
-    { version: "v20.0.2", mysqld: "mysql:8.0.30", serverVersion: "--mysql_server_version=8.0.30-Vitess" },
+    { version: "v20.0.2", mysqld: "mysql:8.0.40", serverVersion: "--mysql_server_version=8.0.40-Vitess" },
   ];
   for (const c of CASES) {
     it(`${c.version}: mysqld from ${c.mysqld}, mysqlctld copied in from vitess/lite`, async () => {

@@ -12,11 +12,13 @@ export interface VitessRelease {
 /**
  * By major release. v19's vitess/lite still ships mysqld (deprecated in the v19.0.0 release notes;
  * vitess-operator v2.12, which runs v19, uses vitess/lite as its mysqld image); from v20 it does not,
- * and vitess-operator v2.13 runs mysqld from mysql:8.0.30 (pkg/apis/planetscale/v2/defaults.go).
+ * and vitess-operator runs mysqld from the mysql image (pkg/apis/planetscale/v2/defaults.go: mysql:8.0.30
+ * in v2.13, mysql:8.0.40 now). clusterc takes the later one: a v19 cluster's mysqld, from vitess/lite,
+ * may be a later 8.0 than 8.0.30, and MySQL does not start a data directory of a later release.
  */
 const RELEASES: Readonly<Record<string, VitessRelease>> = {
   "19": { mysqldImage: (version) => liteImage(version) },
-  "20": { mysqldImage: () => "mysql:8.0.30", mysqlServerVersion: "8.0.30-Vitess" },
+  "20": { mysqldImage: () => "mysql:8.0.40", mysqlServerVersion: "8.0.40-Vitess" },
 };
 
 export function liteImage(version: string): string {
