@@ -23,6 +23,23 @@ const DIRECTORIES_PER_NODE = 16;
 const CLUSTERS_PER_POOL = 30;
 const SCALING_SIZES = [100, 5000];
 
+/** About every VITESS_EVERY-th cluster of the fleet is a VitessCluster: two keyspaces, one sharded by count. */
+const VITESS_EVERY = 10;
+
+function vitessSpec(name: string, folder: string, i: number): string {
+  return `apiVersion: clusterc/v1
+kind: VitessCluster
+metadata: { name: ${name}, labels: { env: ${folder.split("/")[0]} } }
+spec:
+  version: v19.0.4
+  cells: [zone1]
+  keyspaces:
+    - { name: commerce, tablets: { replica: 2, rdonly: 1, storage: { size: 10Gi, storageClassName: standard } } }
+    - { name: customer, shards: ${1 + (i % 4)}, tablets: { replica: 3, storage: { size: 20Gi, storageClassName: fast-ssd } } }
+`;
+}
+
+
 /** A MySQLCluster (one in six of the fleet): 8.0 and 8.4, on a StorageClass, some with their own replication Secret. */
 function mysqlSpec(name: string, folder: string, i: number): string {
   const replication = i % 4 === 1 ? `\n  replicationPassword: { secretRef: { name: ${name}-repl, key: password } }` : "";
@@ -37,13 +54,18 @@ spec:
 `;
 }
 
-/** Writes `count` cluster specs (TiDBCluster, and MySQLCluster for one in six), the pools they use, two policies and a GitOps document; returns the spec that edits touch. */
+/** Writes `count` cluster specs (TiDBCluster, MySQLCluster for one in six, VitessCluster for about one in ten), the pools they use, two policies and a GitOps document; returns the spec that edits touch. */
 function writeFleet(root: string, count: number): string {
   const files = new Map<string, string>();
   let onPools = 0;
   for (let i = 0; i < count; i++) {
     const name = `db-${String(i).padStart(5, "0")}`;
     const folder = FOLDERS[i % FOLDERS.length]!;
+    // Not on the MySQL clusters' places (i % 6 === 1, below), so the fleet keeps its MySQL share.
+    if (i % VITESS_EVERY === VITESS_EVERY - 1 && i % 6 !== 1) {
+      files.set(`clusters/${folder}/${name}.yaml`, vitessSpec(name, folder, i));
+      continue;
+    }
     const pool = i % 3 === 0 ? `pool-${Math.floor(onPools++ / CLUSTERS_PER_POOL)}` : undefined;
     const storage = (size: string) =>
       pool ? `{ size: ${size}, hostPath: { pool: ${pool} } }` : `{ size: ${size}, storageClassName: ${i % 2 ? "standard" : "fast-ssd"} }`;
@@ -93,7 +115,7 @@ kind: Policy
 metadata: { name: baseline }
 spec:
   rules:
-    images: { allowedRegistries: [docker.io] }
+    images: { allowedRegistries: [docker.io, quay.io] }
     resources: { min: { cpu: 100m, memory: 128Mi } }
 `);
   files.set("policies/production.yaml", `apiVersion: clusterc/v1

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { API_VERSION, clusterMetadata, dnsLabel, matching, replicas, resources, secretSource, storage } from "./common.js";
+import { clusterDocument, dnsLabel, matching, replicas, resources, secretSource, storage } from "./common.js";
 import { evenShards, shardRangeIssues } from "./key-ranges.js";
 import { tabletUidBase } from "./tablet-uids.js";
 
@@ -96,12 +96,7 @@ export const vitessClusterSpec = z.strictObject({
   });
 });
 
-export const vitessClusterDocument = z.strictObject({
-  apiVersion: z.literal(API_VERSION),
-  kind: z.literal("VitessCluster"),
-  metadata: clusterMetadata,
-  spec: vitessClusterSpec,
-});
+export const vitessClusterDocument = clusterDocument("VitessCluster", vitessClusterSpec);
 export type VitessClusterDocument = z.output<typeof vitessClusterDocument>;
 export type VitessClusterSpec = VitessClusterDocument["spec"];
 export type VitessKeyspace = VitessClusterSpec["keyspaces"][number];
