@@ -42,7 +42,8 @@ ${spec}`;
 export async function renderVitess(files: Record<string, string> = { "clusters/commerce.yaml": COMMERCE }) {
   const { objects, diagnostics } = await compileProject(files);
   assert.deepEqual(diagnostics, []);
-  const all = [...objects.entries()].filter(([f]) => !f.endsWith("kustomization.yaml") && !/^(argocd|flux)\//.test(f));
+  // Objects of the clusters folders: not the fleet-wide state files at the top of rendered/, not Argo CD or Flux.
+  const all = [...objects.entries()].filter(([f]) => f.includes("/") && !f.endsWith("kustomization.yaml") && !/^(argocd|flux)\//.test(f));
   const find = (kind: string, name: string): RenderedObject => {
     const found = all.find(([, o]) => o.kind === kind && o.metadata.name === name)?.[1];
     assert.ok(found, `${kind} ${name} is rendered`);

@@ -217,7 +217,8 @@ export function tabletObjects(cluster: VitessCluster, sets: readonly TabletSet[]
     const ks = cluster.spec.keyspaces[set.keyspaceIndex]!;
     const own: PodSet = { name: set.componentName, selector: selectorLabels(tabletRef(cluster, set)), components: [set.componentName] };
     const group = shardGroup(cluster, sets, set.keyspace, set.shard);
-    const at = origin("keyspaces", set.keyspaceIndex, "tablets");
+    // The tablet count of its type: where a finding about the set (its scale-down) belongs.
+    const at = origin("keyspaces", set.keyspaceIndex, "tablets", set.type);
     return statefulComponent(tabletRef(cluster, set), {
       name: set.name, wave, serviceName: headless, replicas: set.replicas, componentName: set.componentName,
       // Primary candidates never share a node; the shard as a whole spreads where it can.
