@@ -5,6 +5,7 @@ import { replicasOf } from "./shared/placement.js";
 import type { Engine } from "./types.js";
 import { vtctldObjects, vtgateComponent, vtgateObjects } from "./vitess/control-plane.js";
 import { APP_NAME, ref } from "./vitess/names.js";
+import { schemaObjects } from "./vitess/schema-jobs.js";
 import { electionJobs, shardGroup, tabletObjects, tabletSets } from "./vitess/tablets.js";
 import { etcdObjects, topologyJob } from "./vitess/topology.js";
 
@@ -22,7 +23,7 @@ const DEFAULT_RESOURCES: Record<VitessComponent, Resources> = {
 /**
  * VitessCluster without an operator: etcd for the topology, vtctld, a vttablet StatefulSet per
  * keyspace, shard and tablet type (vttablet beside mysqld), vtgate per cell, and the Jobs that
- * register cells and keyspaces and elect each shard's first primary.
+ * register cells and keyspaces, elect each shard's first primary and apply each keyspace's schema.
  */
 export const vitessEngine: Engine<VitessClusterDocument> = {
   kind: "VitessCluster",
@@ -46,7 +47,7 @@ export const vitessEngine: Engine<VitessClusterDocument> = {
     const shards = [...new Map(sets.map((s) => [`${s.keyspace}/${s.shard}`, s])).values()];
     return {
       cluster,
-      manifests: [...etcd.manifests, topologyJob(cluster, origin), ...vtctld.manifests, ...tablets.manifests, ...electionJobs(cluster, sets, origin), ...vtgate.manifests],
+      manifests: [...etcd.manifests, topologyJob(cluster, origin), ...vtctld.manifests, ...tablets.manifests, ...electionJobs(cluster, sets, origin), ...schemaObjects(cluster, origin), ...vtgate.manifests],
       components: [etcd.component, vtctld.component, ...tablets.components, ...vtgate.components],
       // etcd is a Raft quorum; a shard loses one tablet at a time, so a drain never takes its primary and its candidates together.
       disruptionBudgets: [replicasOf(ref(cluster, "etcd")), ...shards.map((s) => shardGroup(cluster, sets, s.keyspace, s.shard))],

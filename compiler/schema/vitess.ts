@@ -30,6 +30,10 @@ const keyspace = z.strictObject({
   durability: z.enum(["semi_sync", "none"]).optional()
     .describe("Keyspace durability policy: semi_sync (default with 2 or more replica tablets) or none (default with 1)"),
   tablets: tablets.describe("Tablets of every shard, by type"),
+  schema: z.string().min(1).optional()
+    .describe("SQL DDL the schema Job applies to the keyspace on every sync (ApplySchema): write statements that can run again, e.g. CREATE TABLE IF NOT EXISTS"),
+  vschema: z.record(z.string(), z.unknown()).optional()
+    .describe("The keyspace's VSchema (tables, vindexes), written as YAML; the schema Job applies it on every sync (ApplyVSchema)"),
 });
 
 export const vitessClusterSpec = z.strictObject({

@@ -68,3 +68,12 @@ export function containerOf(object: RenderedObject, name: string): Container {
 export function envOf(container: Container): Record<string, unknown> {
   return Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
 }
+
+/** COMMERCE with the seed article's commerce schema and VSchema (Vitess examples/local: create_commerce_schema.sql, vschema_commerce_initial.json). */
+export const COMMERCE_WITH_SCHEMA = COMMERCE.replace("      tablets: { replica: 2, rdonly: 1, storage: { size: 2Gi } }\n", `      tablets: { replica: 2, rdonly: 1, storage: { size: 2Gi } }
+      schema: |
+        CREATE TABLE IF NOT EXISTS product (sku VARBINARY(128), description VARBINARY(128), price BIGINT, PRIMARY KEY (sku));
+        CREATE TABLE IF NOT EXISTS customer (customer_id BIGINT NOT NULL AUTO_INCREMENT, email VARBINARY(128), PRIMARY KEY (customer_id));
+      vschema:
+        tables: { product: {}, customer: {} }
+`);

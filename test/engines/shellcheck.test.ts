@@ -39,7 +39,7 @@ spec:
   cells: [zone1, zone2]
   vtgate: { service: { type: NodePort }, authentication: { externalSecret: { store: vault, remoteKey: vt/users } } }
   keyspaces:
-    - { name: commerce, tablets: { replica: 1, storage: { size: 1Gi } } }
+    - { name: commerce, tablets: { replica: 1, storage: { size: 1Gi } }, schema: "CREATE TABLE IF NOT EXISTS t (id BIGINT);", vschema: { tables: { t: {} } } }
     - { name: customer, shards: 2, tablets: { replica: 2, rdonly: 1, cell: zone2, storage: { size: 1Gi } } }
 `,
 };

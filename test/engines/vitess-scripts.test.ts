@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { runScript, type Answer, type Call } from "../harness/run-script.js";
 import type { RenderedObject } from "../helpers.js";
-import { COMMERCE, containerOf, envOf, renderVitess } from "./commerce.js";
+import { COMMERCE, COMMERCE_WITH_SCHEMA, containerOf, envOf, renderVitess } from "./commerce.js";
 
 /** The Vitess start scripts and Jobs run for real, in the states a cluster goes through. */
 
@@ -173,4 +173,31 @@ describe("primary election Job, by state of the shard", () => {
       assert.equal(run.calls.filter((call) => call.name === "sleep").length, c.waits);
     });
   }
+});
+
+describe("schema Job", () => {
+  for (const c of [
+    { has: "schema and VSchema", files: { "/schema/schema.sql": "CREATE TABLE IF NOT EXISTS t (id BIGINT);\n", "/schema/vschema.json": "{}\n" } as Record<string, string>, applies: ["ApplySchema --sql-file=/schema/schema.sql commerce", "ApplyVSchema --vschema-file=/schema/vschema.json commerce"] },
+    { has: "a VSchema only", files: { "/schema/vschema.json": "{}\n" }, applies: ["ApplyVSchema --vschema-file=/schema/vschema.json commerce"] },
+  ]) {
+    it(`a keyspace with ${c.has}: applies what it has through vtctld, the schema first`, async () => {
+      const job = (await renderVitess({ "clusters/commerce.yaml": COMMERCE_WITH_SCHEMA })).find("Job", "commerce-commerce-schema");
+      const container = job.spec.template.spec.containers[0] as V1Container;
+      const run = await runScript({ container, hostname: "commerce-commerce-schema-x1", stubs: { "/vt/bin/vtctldclient": [{}] }, files: c.files });
+      assert.equal(run.exitCode, 0, run.stderr);
+      for (const call of run.calls) assert.equal(call.args[0], "--server=commerce-vtctld.vitess.svc:15999");
+      assert.deepEqual(run.calls.map((call) => call.args.slice(1).join(" ")), c.applies);
+    });
+  }
+
+  it("a failed ApplySchema fails the Job (it retries) and applies no VSchema for a schema that is not there", async () => {
+    const job = (await renderVitess({ "clusters/commerce.yaml": COMMERCE_WITH_SCHEMA })).find("Job", "commerce-commerce-schema");
+    const container = job.spec.template.spec.containers[0] as V1Container;
+    const run = await runScript({
+      container, hostname: "commerce-commerce-schema-x1", stubs: { "/vt/bin/vtctldclient": [{ exitCode: 1, stderr: "rpc error: no primary\n" }] },
+      files: { "/schema/schema.sql": "CREATE TABLE t (id BIGINT);\n", "/schema/vschema.json": "{}\n" },
+    });
+    assert.notEqual(run.exitCode, 0);
+    assert.equal(run.calls.length, 1);
+  });
 });

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { evenShards } from "../../compiler/schema/key-ranges.js";
 import { tabletUidBase } from "../../compiler/schema/tablet-uids.js";
 import { THREE_NODE_POOL, compileProject, type RenderedObject } from "../helpers.js";
-import { COMMERCE, SPLIT, containerOf, containersOf, envOf, renderVitess, vitessSpec } from "./commerce.js";
+import { COMMERCE, COMMERCE_WITH_SCHEMA, SPLIT, containerOf, containersOf, envOf, renderVitess, vitessSpec } from "./commerce.js";
 
 const WAVE = "argocd.argoproj.io/sync-wave";
 const wave = (o: RenderedObject) => Number(o.metadata.annotations?.[WAVE]);
@@ -47,7 +47,7 @@ describe("VitessCluster: SPEC.md's minimal spec", () => {
       find("StatefulSet", "commerce-etcd"), find("Job", "commerce-topology"), find("Deployment", "commerce-vtctld"),
       find("StatefulSet", "commerce-commerce-0-replica"), find("Job", "commerce-commerce-0-elect"), find("Deployment", "commerce-vtgate-zone1"),
     ];
-    assert.deepEqual(order.map(wave), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(order.map(wave), [0, 1, 2, 3, 4, 6], "wave 5 is the schema Job's, of keyspaces that have a schema");
     const stages = [...new Set(files.map((f) => f.split("/")[1]))].sort();
     assert.deepEqual(stages, ["0-etcd", "1-topology", "2-vtctld", "3-vttablet", "4-primary-election", "5-vtgate"]);
     for (const job of [order[1]!, order[4]!]) {
@@ -55,6 +55,33 @@ describe("VitessCluster: SPEC.md's minimal spec", () => {
       assert.equal(job.metadata.annotations?.["argocd.argoproj.io/hook-delete-policy"], "BeforeHookCreation");
       assert.equal(job.metadata.annotations?.["kustomize.toolkit.fluxcd.io/force"], "enabled");
     }
+  });
+});
+
+describe("VitessCluster: schema and VSchema", () => {
+  it("a keyspace's schema and VSchema go into a ConfigMap that a Job applies after the election, before vtgate", async () => {
+    const { find, files } = await renderVitess({ "clusters/commerce.yaml": COMMERCE_WITH_SCHEMA });
+    const config = find("ConfigMap", "commerce-commerce-schema");
+    assert.match(config.data["schema.sql"], /^CREATE TABLE IF NOT EXISTS product .*\nCREATE TABLE IF NOT EXISTS customer .*\n$/);
+    assert.deepEqual(JSON.parse(config.data["vschema.json"]), { tables: { product: {}, customer: {} } });
+    const job = find("Job", "commerce-commerce-schema");
+    assert.deepEqual(job.spec.template.spec.volumes, [{ name: "schema", configMap: { name: "commerce-commerce-schema" } }]);
+    assert.deepEqual([find("Job", "commerce-commerce-0-elect"), job, config, find("Deployment", "commerce-vtgate-zone1")].map(wave), [4, 5, 5, 6]);
+    assert.equal(job.metadata.annotations?.["argocd.argoproj.io/hook"], "Sync");
+    assert.deepEqual([...new Set(files.map((f) => f.split("/")[1]))].sort().slice(-2), ["5-schema", "6-vtgate"]);
+  });
+
+  it("no schema Job for a keyspace without schema or VSchema", async () => {
+    const { all } = await renderVitess();
+    assert.ok(!all.some((o) => o.metadata.name.endsWith("-schema")));
+  });
+
+  it("SQL that sets a password is refused: the ConfigMap would hold it in the clear", async () => {
+    const spec = COMMERCE_WITH_SCHEMA.replace("        CREATE TABLE IF NOT EXISTS product", "        CREATE USER IF NOT EXISTS app IDENTIFIED BY 'hunter2-secret';\n        CREATE TABLE IF NOT EXISTS product");
+    const errors = await errorsOf(spec);
+    assert.equal(errors.length, 1, errors.join("\n"));
+    assert.match(errors[0]!, /^clusters\/vt\.yaml:11:7 secrets-hygiene ConfigMap commerce-commerce-schema/);
+    assert.ok(!errors[0]!.includes("hunter2"), "the message never shows the value");
   });
 });
 

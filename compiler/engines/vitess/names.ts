@@ -9,7 +9,7 @@ export type OriginAt = (...path: (string | number)[]) => Origin;
 export const APP_NAME = "vitess";
 
 /** Argo CD sync waves, the start order Vitess needs: each step reads what the one before wrote to the topology. */
-export const VITESS_WAVES = { etcd: 0, topology: 1, vtctld: 2, vttablet: 3, election: 4, vtgate: 5 } as const;
+export const VITESS_WAVES = { etcd: 0, topology: 1, vtctld: 2, vttablet: 3, election: 4, schema: 5, vtgate: 6 } as const;
 
 export const WEB_PORT = 15000;
 export const GRPC_PORT = 15999;
