@@ -7,6 +7,7 @@ import { DATA_VOLUME, statefulComponent } from "../shared/components.js";
 import { hookJob } from "../shared/jobs.js";
 import { selectorLabels } from "../shared/metadata.js";
 import { preferredApart, requiredApart } from "../shared/placement.js";
+import { httpReadiness } from "../shared/probes.js";
 import { shellScript } from "../shared/shell.js";
 import { headlessService, tcpPort } from "../shared/workloads.js";
 import type { Component, Manifest, PodSet } from "../types.js";
@@ -193,7 +194,7 @@ export function tabletObjects(cluster: VitessCluster, sets: readonly TabletSet[]
       // Ready once vttablet serves its status page. Not /healthz: a replica reports unhealthy until
       // it replicates from a primary, and the primary is elected only after every tablet is up (the
       // next wave); vtgate health-checks tablets itself before it routes queries to them.
-      readinessProbe: { httpGet: { path: "/debug/status", port: WEB_PORT }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+      ...httpReadiness("/debug/status", WEB_PORT),
       resources: resourceValues(cluster.policy.resources.vttablet!),
       volumeMounts: [data, mount("/vt/config", "config", true), mount("/vt/socket", "socket")],
     };
