@@ -73,3 +73,11 @@ export function evenShards(count: number): string[] {
   const edges = ["", ...boundaries, ""];
   return boundaries.concat("").map((_, i) => `${edges[i]}-${edges[i + 1]}`);
 }
+
+/**
+ * A shard's name in object names and label values, which must start and end with a letter or digit:
+ * an open end of a key range becomes "x" ("-80" is "x-80", "80-" is "80-x").
+ */
+export function shardSlug(shard: string): string {
+  return shard.replace(/^-/, "x-").replace(/-$/, "-x");
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { clusterDocument, dnsLabel, matching, replicas, resources, secretSource, storage } from "./common.js";
-import { evenShards, shardRangeIssues } from "./key-ranges.js";
+import { evenShards, shardRangeIssues, shardSlug } from "./key-ranges.js";
 import { tabletUidBase } from "./tablet-uids.js";
 
 /**
@@ -100,7 +100,21 @@ export const vitessClusterSpec = z.strictObject({
   });
 });
 
-export const vitessClusterDocument = clusterDocument("VitessCluster", vitessClusterSpec);
+/**
+ * The longest StatefulSet name whose pods Kubernetes can create: its pods carry the label
+ * controller-revision-hash `<name>-<10 characters>`, and a label value has at most 63.
+ */
+const STATEFULSET_NAME_MAX = 52;
+
+export const vitessClusterDocument = clusterDocument("VitessCluster", vitessClusterSpec).superRefine((doc, ctx) => {
+  doc.spec.keyspaces.forEach((ks, k) => {
+    const shards = Array.isArray(ks.shards) ? ks.shards : evenShards(ks.shards);
+    const name = shards.map((shard) => `${doc.metadata.name}-${ks.name}-${shardSlug(shard)}-replica`).sort((a, b) => b.length - a.length)[0]!;
+    if (name.length > STATEFULSET_NAME_MAX) {
+      ctx.addIssue({ code: "custom", path: ["spec", "keyspaces", k, "name"], message: `the tablet StatefulSets <cluster>-<keyspace>-<shard>-<type> would be named up to ${name.length} characters, and Kubernetes creates no pods for a StatefulSet over ${STATEFULSET_NAME_MAX}; shorten the keyspace or cluster name` });
+    }
+  });
+});
 export type VitessClusterDocument = z.output<typeof vitessClusterDocument>;
 export type VitessClusterSpec = VitessClusterDocument["spec"];
 export type VitessKeyspace = VitessClusterSpec["keyspaces"][number];

@@ -283,6 +283,12 @@ describe("VitessCluster: shard key ranges", () => {
 });
 
 describe("VitessCluster: other spec errors", () => {
+  it("a keyspace name that makes tablet StatefulSet names too long for Kubernetes to create their pods", async () => {
+    const errors = await errorsOf(COMMERCE.replace("- name: commerce", "- name: commerce-orders-and-invoices-archive").replace(`["0"]`, `["-80", "80-"]`));
+    assert.equal(errors.length, 1, errors.join("\n"));
+    assert.match(errors[0]!, /^clusters\/vt\.yaml:8:7 schema-value spec\.keyspaces\[0\]\.name: the tablet StatefulSets .* up to 58 characters/);
+  });
+
   it("a tablet cell that spec.cells does not list", async () => {
     const errors = await errorsOf(COMMERCE.replace("replica: 2,", "replica: 2, cell: zone9,"));
     assert.equal(errors.length, 1);

@@ -41,11 +41,3 @@ export function topoAddress(cluster: VitessCluster): string {
 export function topoFlags(cluster: VitessCluster): string[] {
   return ["--topo_implementation=etcd2", `--topo_global_server_address=${topoAddress(cluster)}`, `--topo_global_root=${GLOBAL_ROOT}`];
 }
-
-/**
- * A shard's name in object names and label values, which must start and end with a letter or digit:
- * an open end of a key range becomes "x" ("-80" is "x-80", "80-" is "80-x").
- */
-export function shardSlug(shard: string): string {
-  return shard.replace(/^-/, "x-").replace(/-$/, "-x");
-}

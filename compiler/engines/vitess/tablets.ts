@@ -1,6 +1,6 @@
 import type { V1Container, V1EnvVar, V1VolumeMount } from "@kubernetes/client-node";
 import { resourceValues } from "../../fleet/policy.js";
-import { evenShards } from "../../schema/key-ranges.js";
+import { evenShards, shardSlug } from "../../schema/key-ranges.js";
 import { tabletUidBase } from "../../schema/tablet-uids.js";
 import { TABLET_TYPES, type VitessKeyspace } from "../../schema/vitess.js";
 import { DATA_VOLUME, statefulComponent } from "../shared/components.js";
@@ -12,7 +12,7 @@ import { shellScript } from "../shared/shell.js";
 import { headlessService, tcpPort } from "../shared/workloads.js";
 import type { Component, Manifest, PodSet } from "../types.js";
 import {
-  GRPC_PORT, MYSQL_PORT, VITESS_WAVES, WEB_PORT, ref, shardSlug, svcHost, topoFlags, vtctldName,
+  GRPC_PORT, MYSQL_PORT, VITESS_WAVES, WEB_PORT, ref, svcHost, topoFlags, vtctldName,
   type OriginAt, type VitessCluster,
 } from "./names.js";
 import { liteImage, vitessRelease } from "./versions.js";
