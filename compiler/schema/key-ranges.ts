@@ -81,3 +81,8 @@ export function evenShards(count: number): string[] {
 export function shardSlug(shard: string): string {
   return shard.replace(/^-/, "x-").replace(/-$/, "-x");
 }
+
+/** The shards a keyspace's `shards` field names: its list, or a count split evenly. */
+export function shardList(shards: readonly string[] | number): string[] {
+  return typeof shards === "number" ? evenShards(shards) : [...shards];
+}

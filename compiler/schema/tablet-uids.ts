@@ -6,7 +6,7 @@
  */
 
 /** Ordinals of one tablet set take the uids base+0 .. base+ORDINALS-1. */
-export const UID_ORDINALS = 100;
+const UID_ORDINALS = 100;
 /** Bases stay below 2^32 (uids are uint32) and above 0 (server_id 0 would refuse replication). */
 const BASES = 42_000_000;
 

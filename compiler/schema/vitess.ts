@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { clusterDocument, dnsLabel, matching, replicas, resources, secretSource, storage } from "./common.js";
-import { evenShards, shardRangeIssues, shardSlug } from "./key-ranges.js";
+import { shardList, shardRangeIssues, shardSlug } from "./key-ranges.js";
 import { tabletUidBase } from "./tablet-uids.js";
 
 /**
@@ -79,7 +79,7 @@ export const vitessClusterSpec = z.strictObject({
   });
   const uids = new Map<number, string>();
   spec.keyspaces.forEach((ks, k) => {
-    const shards = Array.isArray(ks.shards) ? ks.shards : evenShards(ks.shards);
+    const shards = shardList(ks.shards);
     for (const shard of shards) {
       for (const type of TABLET_TYPES) {
         if (type === "rdonly" && ks.tablets.rdonly === 0) continue;
@@ -108,7 +108,7 @@ const STATEFULSET_NAME_MAX = 52;
 
 export const vitessClusterDocument = clusterDocument("VitessCluster", vitessClusterSpec).superRefine((doc, ctx) => {
   doc.spec.keyspaces.forEach((ks, k) => {
-    const shards = Array.isArray(ks.shards) ? ks.shards : evenShards(ks.shards);
+    const shards = shardList(ks.shards);
     const name = shards.map((shard) => `${doc.metadata.name}-${ks.name}-${shardSlug(shard)}-replica`).sort((a, b) => b.length - a.length)[0]!;
     if (name.length > STATEFULSET_NAME_MAX) {
       ctx.addIssue({ code: "custom", path: ["spec", "keyspaces", k, "name"], message: `the tablet StatefulSets <cluster>-<keyspace>-<shard>-<type> would be named up to ${name.length} characters, and Kubernetes creates no pods for a StatefulSet over ${STATEFULSET_NAME_MAX}; shorten the keyspace or cluster name` });
@@ -116,5 +116,4 @@ export const vitessClusterDocument = clusterDocument("VitessCluster", vitessClus
   });
 });
 export type VitessClusterDocument = z.output<typeof vitessClusterDocument>;
-export type VitessClusterSpec = VitessClusterDocument["spec"];
-export type VitessKeyspace = VitessClusterSpec["keyspaces"][number];
+export type VitessKeyspace = VitessClusterDocument["spec"]["keyspaces"][number];

@@ -17,9 +17,8 @@ export const MYSQL_PORT = 3306;
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 
-/** Where the global topology lives in etcd, and each cell's (as Vitess's examples lay them out). */
+/** Where the global topology lives in etcd (as Vitess's examples lay it out; each cell's is /vitess/<cell>). */
 export const GLOBAL_ROOT = "/vitess/global";
-export const cellRoot = (cell: string): string => `/vitess/${cell}`;
 
 export function ref(cluster: VitessCluster, component: string, labels?: Record<string, string>): ComponentRef {
   return { cluster, appName: APP_NAME, component, ...(labels && { labels }) };

@@ -15,7 +15,7 @@ const SCHEMA_DIR = "/schema";
  * ApplySchema needs, and before vtgate. On every sync: ApplyVSchema replaces the VSchema with the
  * spec's, and the DDL must be written to run again (CREATE TABLE IF NOT EXISTS).
  */
-export const SCHEMA_SCRIPT = shellScript(
+const SCHEMA_SCRIPT = shellScript(
   'set -eu',
   'ctl() { /vt/bin/vtctldclient --server="${VTCTLD}" "$@"; }',
   `if [ -s ${SCHEMA_DIR}/schema.sql ]; then`,

@@ -1,6 +1,6 @@
 import type { V1Container, V1EnvVar, V1VolumeMount } from "@kubernetes/client-node";
 import { resourceValues } from "../../fleet/policy.js";
-import { evenShards, shardSlug } from "../../schema/key-ranges.js";
+import { shardList, shardSlug } from "../../schema/key-ranges.js";
 import { tabletUidBase } from "../../schema/tablet-uids.js";
 import { TABLET_TYPES, type VitessKeyspace } from "../../schema/vitess.js";
 import { DATA_VOLUME, statefulComponent } from "../shared/components.js";
@@ -33,17 +33,13 @@ export interface TabletSet {
   componentName: string;
 }
 
-export function keyspaceShards(ks: VitessKeyspace): string[] {
-  return Array.isArray(ks.shards) ? ks.shards : evenShards(ks.shards);
-}
-
 /** semi_sync where a replica can acknowledge the primary's writes, none where no other replica exists. */
 export function keyspaceDurability(ks: VitessKeyspace): "semi_sync" | "none" {
   return ks.durability ?? (ks.tablets.replica >= 2 ? "semi_sync" : "none");
 }
 
 export function tabletSets(cluster: VitessCluster): TabletSet[] {
-  return cluster.spec.keyspaces.flatMap((ks, keyspaceIndex) => keyspaceShards(ks).flatMap((shard) =>
+  return cluster.spec.keyspaces.flatMap((ks, keyspaceIndex) => shardList(ks.shards).flatMap((shard) =>
     TABLET_TYPES.filter((type) => ks.tablets[type] > 0).map((type): TabletSet => {
       const stem = `${ks.name}-${shardSlug(shard)}-${type}`;
       return {
@@ -100,7 +96,7 @@ const TABLET_ENV: V1EnvVar[] = [
  * vitess/lite holds no mysqld). As vitess-operator's init-vt-root (pkg/operator/vttablet/mysqlctld.go):
  * mysqld appends ".err" to a log-error name without an extension, hence the symlink to stderr.
  */
-export const INIT_VT_ROOT_SCRIPT = shellScript(
+const INIT_VT_ROOT_SCRIPT = shellScript(
   'set -eu',
   'mkdir -p /mnt/vt/bin /mnt/vt/config/mycnf /mnt/vt/socket',
   'cp /vt/bin/mysqlctld /mnt/vt/bin/mysqlctld',
@@ -120,7 +116,7 @@ const TABLET_UID = ['ordinal="${POD_NAME##*-}"', 'uid=$((TABLET_UID_BASE + ordin
  * mysqld from it when it does (go/cmd/mysqlctld: init on a missing data dir, start otherwise), so first
  * boot and restart run the same command. Flags as vitess-operator passes them (pkg/operator/vttablet/flags.go).
  */
-export function mysqlctldScript(serverVersion: string | undefined): string {
+function mysqlctldScript(serverVersion: string | undefined): string {
   return shellScript(
     'set -eu',
     ...TABLET_UID,
@@ -143,7 +139,7 @@ export function mysqlctldScript(serverVersion: string | undefined): string {
  * mysqld through mysqlctld's socket. Flags from examples/common/scripts/vttablet-up.sh and
  * vitess-operator's flags.go and datastore.go.
  */
-export function vttabletScript(cluster: VitessCluster, set: TabletSet, serverVersion: string | undefined): string {
+function vttabletScript(cluster: VitessCluster, set: TabletSet, serverVersion: string | undefined): string {
   return shellScript(
     'set -eu',
     ...TABLET_UID,
@@ -243,7 +239,7 @@ export function tabletObjects(cluster: VitessCluster, sets: readonly TabletSet[]
  * moves it. GetTablets prints one tablet per line, its type fourth (vtctldclient's default format:
  * go/cmd/vtctldclient/cli/awk.go, MarshalTabletAWK).
  */
-export const ELECTION_SCRIPT = shellScript(
+const ELECTION_SCRIPT = shellScript(
   'set -eu',
   'ctl() { /vt/bin/vtctldclient --server="${VTCTLD}" "$@"; }',
   'while :; do',

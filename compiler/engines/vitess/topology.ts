@@ -15,7 +15,7 @@ import {
 import { keyspaceDurability } from "./tablets.js";
 
 /** The etcd release vitess-operator runs its topology on (DefaultEtcdImage, pkg/apis/planetscale/v2/defaults.go), from the etcd project's own registry. */
-export const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.17";
+const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.17";
 
 const ETCD_DATA = "/var/lib/etcd";
 
@@ -90,7 +90,7 @@ export function etcdObjects(cluster: VitessCluster, origin: OriginAt, initialMem
  * what exists is left as it is, and the durability policy is set again, so a changed spec converges.
  * vtctl talks to etcd directly: vtctld is not up yet.
  */
-export const TOPOLOGY_SCRIPT = shellScript(
+const TOPOLOGY_SCRIPT = shellScript(
   'set -eu',
   `vt() { /vt/bin/vtctl --topo_implementation=etcd2 --topo_global_server_address="\${TOPO_ADDRESS}" --topo_global_root=${GLOBAL_ROOT} VtctldCommand "$@"; }`,
   'for cell in ${CELLS}; do',
