@@ -5,6 +5,7 @@ import { replicasOf } from "./shared/placement.js";
 import type { Engine } from "./types.js";
 import { vtctldObjects, vtgateComponent, vtgateObjects } from "./vitess/control-plane.js";
 import { APP_NAME, ref } from "./vitess/names.js";
+import { VITESS_CONTAINER_NEEDS, vitessTraffic } from "./vitess/privileges.js";
 import { schemaObjects } from "./vitess/schema-jobs.js";
 import { electionJobs, shardGroup, tabletObjects, tabletSets } from "./vitess/tablets.js";
 import { etcdObjects, topologyJob } from "./vitess/topology.js";
@@ -37,6 +38,7 @@ export const vitessEngine: Engine<VitessClusterDocument> = {
   }),
   // etcd's first members list each other in --initial-cluster.
   bootstrapped: ["etcd"],
+  containers: VITESS_CONTAINER_NEEDS,
   expand(cluster, state) {
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
     const sets = tabletSets(cluster);
@@ -51,6 +53,7 @@ export const vitessEngine: Engine<VitessClusterDocument> = {
       components: [etcd.component, vtctld.component, ...tablets.components, ...vtgate.components],
       // etcd is a Raft quorum; a shard loses one tablet at a time, so a drain never takes its primary and its candidates together.
       disruptionBudgets: [replicasOf(ref(cluster, "etcd")), ...shards.map((s) => shardGroup(cluster, sets, s.keyspace, s.shard))],
+      traffic: vitessTraffic(cluster, origin),
     };
   },
 };

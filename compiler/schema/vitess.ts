@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clusterDocument, dnsLabel, matching, replicas, resources, secretSource, storage } from "./common.js";
+import { clusterDocument, dnsLabel, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
 import { shardList, shardRangeIssues, shardSlug } from "./key-ranges.js";
 import { tabletUidBase } from "./tablet-uids.js";
 
@@ -54,6 +54,8 @@ export const vitessClusterSpec = z.strictObject({
     service: z.strictObject({
       type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP").describe("Service type in front of each cell's vtgates"),
     }).default({ type: "ClusterIP" }).describe("How clients reach vtgate"),
+    clients: z.array(networkPeer).optional()
+      .describe("Who may connect to vtgate's MySQL port 3306 (default: any pod in any namespace; any source with service type NodePort or LoadBalancer)"),
     authentication: secretSource.optional()
       .describe("vtgate's static auth file (users.json) in a Secret; default: secretRef { name: <cluster>-vtgate-users, key: users.json }"),
     resources: resources.optional().describe("Overrides the built-in vtgate resources"),

@@ -23,6 +23,11 @@ describe("VitessCluster: SPEC.md's minimal spec", () => {
       "Deployment commerce-vtgate-zone1",
       "Job commerce-commerce-0-elect",
       "Job commerce-topology",
+      "NetworkPolicy commerce-default-deny",
+      "NetworkPolicy commerce-etcd",
+      "NetworkPolicy commerce-vtctld",
+      "NetworkPolicy commerce-vtgate",
+      "NetworkPolicy commerce-vttablet",
       "PodDisruptionBudget commerce-commerce-0",
       "PodDisruptionBudget commerce-etcd",
       "Service commerce-etcd",
@@ -49,7 +54,7 @@ describe("VitessCluster: SPEC.md's minimal spec", () => {
     ];
     assert.deepEqual(order.map(wave), [0, 1, 2, 3, 4, 6], "wave 5 is the schema Job's, of keyspaces that have a schema");
     const stages = [...new Set(files.map((f) => f.split("/")[1]))].sort();
-    assert.deepEqual(stages, ["0-etcd", "1-topology", "2-vtctld", "3-vttablet", "4-primary-election", "5-vtgate"]);
+    assert.deepEqual(stages, ["0-etcd", "1-topology", "2-vtctld", "3-vttablet", "4-primary-election", "5-vtgate", "6-network"]);
     for (const job of [order[1]!, order[4]!]) {
       assert.equal(job.metadata.annotations?.["argocd.argoproj.io/hook"], "Sync", "a hook that runs in its wave");
       assert.equal(job.metadata.annotations?.["argocd.argoproj.io/hook-delete-policy"], "BeforeHookCreation");
@@ -65,10 +70,10 @@ describe("VitessCluster: schema and VSchema", () => {
     assert.match(config.data["schema.sql"], /^CREATE TABLE IF NOT EXISTS product .*\nCREATE TABLE IF NOT EXISTS customer .*\n$/);
     assert.deepEqual(JSON.parse(config.data["vschema.json"]), { tables: { product: {}, customer: {} } });
     const job = find("Job", "commerce-commerce-schema");
-    assert.deepEqual(job.spec.template.spec.volumes, [{ name: "schema", configMap: { name: "commerce-commerce-schema" } }]);
+    assert.deepEqual(job.spec.template.spec.volumes[0], { name: "schema", configMap: { name: "commerce-commerce-schema" } });
     assert.deepEqual([find("Job", "commerce-commerce-0-elect"), job, config, find("Deployment", "commerce-vtgate-zone1")].map(wave), [4, 5, 5, 6]);
     assert.equal(job.metadata.annotations?.["argocd.argoproj.io/hook"], "Sync");
-    assert.deepEqual([...new Set(files.map((f) => f.split("/")[1]))].sort().slice(-2), ["5-schema", "6-vtgate"]);
+    assert.deepEqual([...new Set(files.map((f) => f.split("/")[1]))].sort().slice(-3), ["5-schema", "6-vtgate", "7-network"]);
   });
 
   it("no schema Job for a keyspace without schema or VSchema", async () => {
@@ -322,6 +327,36 @@ describe("VitessCluster: other spec errors", () => {
     const errors = await errorsOf(spec);
     assert.equal(errors.length, 1, errors.join("\n"));
     assert.match(errors[0]!, new RegExp(`^clusters/vt\\.yaml:9:9 schema-value .*the ${pair[1]}/0 replica tablets would get the same tablet UIDs .* as the ${pair[0]}/0 replica tablets`));
+  });
+});
+
+describe("VitessCluster: least privilege", () => {
+  it("every container runs as its image's non-root user on a read-only root filesystem, the pods at restricted", async () => {
+    const { all } = await renderVitess({ "clusters/commerce.yaml": COMMERCE_WITH_SCHEMA });
+    const pods = all.filter((o) => o.spec?.template?.spec);
+    assert.ok(pods.length >= 7);
+    for (const o of pods) {
+      for (const c of containersOf(o) as any[]) {
+        assert.equal(c.securityContext?.runAsNonRoot, true, `${o.metadata.name}/${c.name}`);
+        assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${o.metadata.name}/${c.name}`);
+        assert.equal(c.securityContext?.runAsUser, c.name === "etcd" ? 65532 : 999, `${o.metadata.name}/${c.name}`);
+      }
+    }
+    const { diagnostics } = await compileProject({ "clusters/commerce.yaml": COMMERCE_WITH_SCHEMA });
+    assert.deepEqual(diagnostics.filter((d) => d.ruleId === "pod-security"), [], "no pod below restricted");
+  });
+
+  it("MySQL on the tablets admits only tablets; vtctld's gRPC only the Jobs that call it; vtgate's MySQL port its clients", async () => {
+    const { find } = await renderVitess();
+    const admitted = (name: string, port: string) => {
+      const rule = find("NetworkPolicy", name).spec.ingress.find((r: any) => r.ports[0].port === port);
+      assert.ok(rule, `${name} admits ${port}`);
+      return rule.from?.map((p: any) => p.podSelector?.matchLabels?.["app.kubernetes.io/component"] ?? p) ?? "every source";
+    };
+    assert.deepEqual(admitted("commerce-vttablet", "mysql"), ["vttablet"]);
+    assert.deepEqual(admitted("commerce-vtctld", "grpc"), ["primary-election", "schema"]);
+    assert.deepEqual(admitted("commerce-etcd", "peer"), ["etcd"]);
+    assert.deepEqual(admitted("commerce-vtgate", "mysql"), [{ namespaceSelector: {} }], "ClusterIP: any pod of the cluster");
   });
 });
 

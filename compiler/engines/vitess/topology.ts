@@ -17,7 +17,9 @@ import { keyspaceDurability } from "./tablets.js";
 /** The etcd release vitess-operator runs its topology on (DefaultEtcdImage, pkg/apis/planetscale/v2/defaults.go), from the etcd project's own registry. */
 const ETCD_IMAGE = "quay.io/coreos/etcd:v3.5.17";
 
-const ETCD_DATA = "/var/lib/etcd";
+/** The claim's mount; etcd keeps its data in a directory of its own below it, which it creates private (0700). */
+const ETCD_MOUNT = "/var/lib/etcd";
+const ETCD_DATA = `${ETCD_MOUNT}/data`;
 
 /**
  * etcd bootstraps statically: every member starts with the same --initial-cluster of the fixed member
@@ -66,7 +68,7 @@ export function etcdObjects(cluster: VitessCluster, origin: OriginAt, initialMem
     // (etcd-io/etcd server/etcdserver/api/etcdhttp/health.go).
     ...httpReadiness("/health", ETCD_CLIENT_PORT),
     resources: resourceValues(cluster.policy.resources.etcd!),
-    volumeMounts: [{ name: DATA_VOLUME, mountPath: ETCD_DATA }],
+    volumeMounts: [{ name: DATA_VOLUME, mountPath: ETCD_MOUNT }],
   };
   const at = origin("etcd");
   const stateful = statefulComponent(etcd, {
