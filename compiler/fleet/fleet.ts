@@ -7,6 +7,7 @@ import type { PolicyDocument } from "../schema/policy.js";
 import type { TiDBClusterDocument } from "../schema/tidb.js";
 import type { MySQLClusterDocument } from "../schema/mysql.js";
 import type { VitessClusterDocument } from "../schema/vitess.js";
+import type { AntDBClusterDocument } from "../schema/antdb.js";
 import { compareText } from "../text-order.js";
 import { clusterPolicy, policyDefaultFindings, type ClusterPolicy, type ComponentResourceDefaults, type Policy } from "./policy.js";
 
@@ -14,7 +15,8 @@ import { clusterPolicy, policyDefaultFindings, type ClusterPolicy, type Componen
 export type ClusterDocument =
   | TiDBClusterDocument
   | MySQLClusterDocument
-  | VitessClusterDocument;
+  | VitessClusterDocument
+  | AntDBClusterDocument;
 
 /** One database cluster, ready for its engine. */
 export interface Cluster<D extends ClusterDocument = ClusterDocument> {

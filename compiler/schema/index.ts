@@ -10,12 +10,14 @@ import { secretFindings } from "./secret-scan.js";
 import { tidbClusterDocument, type TiDBClusterDocument } from "./tidb.js";
 import { mysqlClusterDocument, type MySQLClusterDocument } from "./mysql.js";
 import { vitessClusterDocument, type VitessClusterDocument } from "./vitess.js";
+import { antdbClusterDocument, type AntDBClusterDocument } from "./antdb.js";
 
 /** Every document kind clusterc reads, by `kind`. */
 export const DOCUMENT_SCHEMAS = {
   TiDBCluster: tidbClusterDocument,
   MySQLCluster: mysqlClusterDocument,
   VitessCluster: vitessClusterDocument,
+  AntDBCluster: antdbClusterDocument,
   HostPathPool: hostPathPoolDocument,
   GitOps: gitOpsDocument,
   Policy: policyDocument,
@@ -26,7 +28,8 @@ export type AnyDocument = ClusterDocumentKinds | HostPathPoolDocument | GitOpsDo
 type ClusterDocumentKinds =
   | TiDBClusterDocument
   | MySQLClusterDocument
-  | VitessClusterDocument;
+  | VitessClusterDocument
+  | AntDBClusterDocument;
 
 /** A document that passed its schema, with the place it came from. */
 export interface ValidDocument<D extends AnyDocument = AnyDocument> {

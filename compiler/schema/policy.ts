@@ -6,6 +6,7 @@ export const POLICY_CLUSTER_KINDS = [
   "TiDBCluster",
   "MySQLCluster",
   "VitessCluster",
+  "AntDBCluster",
 ] as const;
 
 const absolutePath = matching(/^\/\S*$/, "an absolute path such as /data/");
