@@ -26,6 +26,7 @@ const CASES: { fixture: string; expected: string[] }[] = [
   { fixture: "missing-field", expected: ["4:1: error schema-missing-field"] },
   { fixture: "unknown-pool", expected: ["7:60: error hostpath-layout"] },
   { fixture: "small-pool", expected: ["18:60: error hostpath-layout"] },
+  { fixture: "antdb-standby-pool", expected: ["17:38: error hostpath-layout"] },
   { fixture: "unsafe-path", expected: ["8:13: error hostpath-layout", "9:13: error hostpath-layout", "10:13: error hostpath-layout"] },
   { fixture: "alias-bomb", expected: ["1:1: error yaml-alias-limit"] },
   { fixture: "syntax-error", expected: ["7:3: error yaml-syntax"] },
