@@ -25,6 +25,11 @@ const RUNBOOKS = [
       "lost-tablet-data", "scale-tablets", "move-tables-into-a-new-keyspace", "what-happens-on-upgrade",
     ],
   },
+  {
+    engine: "AntDB", file: "docs/antdb-runbook.md", sections: [
+      "init-all-failed", "a-node-does-not-start", "the-manager-does-not-start", "add-a-datanode-pair", "set-a-superuser-password",
+    ],
+  },
 ];
 
 async function anchors(file: string): Promise<Set<string>> {
