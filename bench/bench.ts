@@ -54,7 +54,20 @@ spec:
 `;
 }
 
-/** Writes `count` cluster specs (TiDBCluster, MySQLCluster for one in six, VitessCluster for about one in ten), the pools they use, two policies and a GitOps document; returns the spec that edits touch. */
+/** An AntDBCluster (one in ten of the fleet) with standbys, on a StorageClass so the pools stay TiDB's. */
+function antdbSpec(name: string, folder: string): string {
+  return `apiVersion: clusterc/v1
+kind: AntDBCluster
+metadata: { name: ${name}, labels: { env: ${folder.split("/")[0]} } }
+spec:
+  image: asiainfo/antdb50:1.1
+  gtm: { standby: true }
+  datanodes: { replicas: 2, standby: true }
+  storage: { size: 20Gi, storageClassName: standard }
+`;
+}
+
+/** Writes `count` cluster specs (TiDBCluster, MySQLCluster for one in six, VitessCluster and AntDBCluster for about one in ten each), the pools they use, two policies and a GitOps document; returns the spec that edits touch. */
 function writeFleet(root: string, count: number): string {
   const files = new Map<string, string>();
   let onPools = 0;
@@ -64,6 +77,11 @@ function writeFleet(root: string, count: number): string {
     // Not on the MySQL clusters' places (i % 6 === 1, below), so the fleet keeps its MySQL share.
     if (i % VITESS_EVERY === VITESS_EVERY - 1 && i % 6 !== 1) {
       files.set(`clusters/${folder}/${name}.yaml`, vitessSpec(name, folder, i));
+      continue;
+    }
+    // Even ordinals, so never the MySQL clusters' places (odd, i % 6 === 1) nor Vitess's (i % 10 === 9).
+    if (i % 10 === 4) {
+      files.set(`clusters/${folder}/${name}.yaml`, antdbSpec(name, folder));
       continue;
     }
     const pool = i % 3 === 0 ? `pool-${Math.floor(onPools++ / CLUSTERS_PER_POOL)}` : undefined;
