@@ -27,9 +27,9 @@ const MGR_FUNCTION = `mgr() { ${ADB_BIN}/psql -h "\${MGR_HOST}" -p ${PORTS.mgr} 
 const NODE_NAME = 'node="${NODE_PREFIX}${POD_NAME##*-}"';
 
 /**
- * The data volume is a hostPath directory that the kubelet creates owned by root (DirectoryOrCreate), and
- * AntDB runs as antdb: this init container, the only part that runs as root, hands it over (the article
- * has the directory made world-writable on every node by hand instead).
+ * The data volume is usually root's (a pool directory, a mounted disk; a provisioned volume), and AntDB
+ * runs as antdb: this init container, the only part that runs as root, hands it over (the article has
+ * the directory made world-writable on every node by hand instead).
  */
 export const VOLUME_OWNER_SCRIPT = shellScript(
   'set -eu',
@@ -53,7 +53,8 @@ export const NODE_START_SCRIPT = shellScript(
  * AntDB stores its nodes' IP addresses, not names, and a recreated pod has a new one. After a restart of a
  * node that holds data, this postStart hook tells the manager the pod's address (ALTER HOST, then FLUSH
  * HOST rewrites it into every node: "flush host", AntDB/antdb-admin-manual.md) and starts the node's
- * database again (START <type> <name>). A pod without data is not in the cluster yet: the registration
+ * database again (START <type> <name>, with the type the manager holds now: after a failover a
+ * standby's node is a master). A pod without data is not in the cluster yet: the registration
  * Job registers it. It waits for the manager rather than fail: a failed hook would kill the container.
  * FLUSH HOST needs every agent at its recorded address; after a restart of several pods, an early one
  * can fail, and the last pod to re-register flushes every address.
@@ -83,7 +84,8 @@ export const NODE_POST_START_SCRIPT = shellScript(
   'if [ "${moved}" = true ]; then',
   '  mgr "FLUSH HOST" || echo "FLUSH HOST failed (another restarted pod is not re-registered yet); the last pod to re-register flushes every address"',
   'fi',
-  'result=$(mgr "START ${NODE_TYPE} ${node}")',
+  'role=$(mgr "LIST NODE (type) ${node}")',
+  'result=$(mgr "START ${role} ${node}")',
   'printf \'%s\\n\' "${result}"',
   'if printf \'%s\\n\' "${result}" | grep -Eq \'(^|[|])f([|]|$)\'; then',
   '  echo "the manager could not start ${node}: see docs/antdb-runbook.md#a-node-does-not-start" >&2',

@@ -39,7 +39,7 @@ const DEFAULT_RESOURCES: Record<ComponentName, Resources> = {
 /** Where each component's resources are overridden in the spec: a standby is sized like its master, which it replaces on failover. */
 const SPEC_PATHS: Record<ComponentName, string> = { gc: "gtm", gcs: "gtm", cn: "coordinators", dn: "datanodes", ds: "datanodes", mgr: "mgr" };
 
-/** What the manager calls each node component (ADD / START / APPEND <type> <role>), and its port. */
+/** What the manager calls each node component (ADD / APPEND <type> <role>), and its port. */
 const NODE_KINDS: Record<Exclude<ComponentName, "mgr">, { type: string; role: "MASTER" | "SLAVE"; port: number; masterOf?: ComponentName }> = {
   gc: { type: "GTMCOORD", role: "MASTER", port: PORTS.gtmcoord },
   gcs: { type: "GTMCOORD", role: "SLAVE", port: PORTS.gtmcoord, masterOf: "gc" },
@@ -54,6 +54,10 @@ export const antdbEngine: Engine<AntDBClusterDocument> = {
   resourceDefaults: (Object.keys(DEFAULT_RESOURCES) as ComponentName[]).map((component) => ({
     component, defaults: DEFAULT_RESOURCES[component], specPath: [SPEC_PATHS[component]],
   })),
+  replicas: ({ spec }) => ({
+    gc: 1, ...(spec.gtm.standby && { gcs: 1 }), cn: spec.coordinators.replicas,
+    dn: spec.datanodes.replicas, ...(spec.datanodes.standby && { ds: spec.datanodes.replicas }), mgr: 1,
+  }),
   expand(cluster) {
     const ref = (component: string): ComponentRef => ({ cluster, appName: "antdb", component });
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
@@ -125,7 +129,6 @@ function nodeComponent(
     env: [
       ...POD_ENV,
       { name: "NODE_PREFIX", value: node.component },
-      { name: "NODE_TYPE", value: `${kind.type} ${kind.role}` },
       { name: "NODE_PORT", value: String(kind.port) },
       { name: "AGENT_PORT", value: String(PORTS.agent) },
       { name: "MGR_HOST", value: names(cluster, "mgr").host },
@@ -150,9 +153,18 @@ function nodeComponent(
       ...(node.component === "cn" ? [{ object: service(ref, name, wave, "ClusterIP", [tcpPort("db", kind.port)]), origin: node.at }] : []),
       stateful.manifest,
     ],
-    component: stateful.component,
+    component: { ...stateful.component, ...(SCALE_DOWN[node.component] && { scaleDownProcedure: SCALE_DOWN[node.component] }) },
   };
 }
+
+/**
+ * Where to read before lowering replicas: the manager keeps a stopped coordinator in the cluster until
+ * it is removed, and a datanode's data would go with it. The pair warns once, at datanodes.replicas.
+ */
+const SCALE_DOWN: Partial<Record<ComponentName, string>> = {
+  cn: "docs/antdb-runbook.md#remove-a-coordinator",
+  dn: "docs/antdb-runbook.md#datanodes-do-not-scale-down",
+};
 
 function mgrComponent(cluster: AntDBCluster, ref: ComponentRef, origin: (...path: (string | number)[]) => Origin): { manifests: Manifest[]; component: Component } {
   const wave = ANTDB_WAVES.mgr;

@@ -27,7 +27,8 @@ const RUNBOOKS = [
   },
   {
     engine: "AntDB", file: "docs/antdb-runbook.md", sections: [
-      "init-all-failed", "a-node-does-not-start", "the-manager-does-not-start", "add-a-datanode-pair", "set-a-superuser-password",
+      "init-all-failed", "a-node-does-not-start", "the-manager-does-not-start", "add-a-datanode-pair", "remove-a-coordinator",
+      "datanodes-do-not-scale-down", "set-a-superuser-password",
     ],
   },
 ];

@@ -170,37 +170,49 @@ describe("node pod postStart hook", () => {
   });
 
   it("restart at the same address: starts its database through the manager, changes no address", async () => {
-    const run = await hook({ POD_IP: "10.9.0.5" }, [mgr("LIST HOST", { stdout: "10.9.0.5\n" }), mgr("MONITOR AGENT dn1", { stdout: "dn1|t|running\n" }), mgr("START", { stdout: "dn1|t|success\n" })], DATA);
+    const run = await hook({ POD_IP: "10.9.0.5" }, [mgr("LIST HOST", { stdout: "10.9.0.5\n" }), mgr("MONITOR AGENT dn1", { stdout: "dn1|t|running\n" }), mgr("LIST NODE", { stdout: "datanode master\n" }), mgr("START", { stdout: "dn1|t|success\n" })], DATA);
     assert.equal(run.exitCode, 0, run.stderr);
-    assert.deepEqual(changes(run.calls), ["START DATANODE MASTER dn1"]);
+    assert.deepEqual(changes(run.calls), ["START datanode master dn1"]);
   });
 
   it("recreated pod at a new address: re-registers it (ALTER HOST, FLUSH HOST) before it starts its database", async () => {
     const run = await hook({ POD_IP: "10.9.0.42" }, [mgr("LIST HOST", { stdout: "10.9.0.5\n" }), mgr("ALTER HOST"),
       mgr("MONITOR AGENT dn1", { times: 1, stdout: "dn1|f|not running\n" }), mgr("MONITOR AGENT dn1", { stdout: "dn1|t|running\n" }),
-      mgr("FLUSH HOST"), mgr("START", { stdout: "dn1|t|success\n" })], DATA);
+      mgr("FLUSH HOST"), mgr("LIST NODE", { stdout: "datanode master\n" }), mgr("START", { stdout: "dn1|t|success\n" })], DATA);
     assert.equal(run.exitCode, 0, run.stderr);
-    assert.deepEqual(changes(run.calls), ["ALTER HOST dn1 (ADDRESS='10.9.0.42')", "FLUSH HOST", "START DATANODE MASTER dn1"]);
+    assert.deepEqual(changes(run.calls), ["ALTER HOST dn1 (ADDRESS='10.9.0.42')", "FLUSH HOST", "START datanode master dn1"]);
+  });
+
+  it("after a failover, starts the node in the role the manager holds now, not the one its pod was made for", async () => {
+    const ds = await podContainer("ds");
+    const run = await runScript({
+      container: ds, command: ds.lifecycle!.postStart!.exec!.command!, hostname: "adb-ds-1", env: { POD_NAME: "adb-ds-1", POD_IP: "10.9.0.8" },
+      stubs: { [PSQL]: [mgr("LIST HOST", { stdout: "10.9.0.8\n" }), mgr("MONITOR AGENT ds1", { stdout: "ds1|t|running\n" }),
+        mgr("LIST NODE", { stdout: "datanode master\n" }), mgr("START", { stdout: "ds1|t|success\n" })] },
+      files: { "/data/antdb/ds1/PG_VERSION": "11\n" },
+    });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(changes(run.calls), ["START datanode master ds1"]);
   });
 
   it("waits for the manager rather than fail (a failed hook kills the container)", async () => {
     const run = await hook({ POD_IP: "10.9.0.5" }, [mgr("LIST HOST", { ...DOWN, times: 3 }), mgr("LIST HOST", { stdout: "10.9.0.5\n" }),
-      mgr("MONITOR AGENT dn1", { stdout: "dn1|t|running\n" }), mgr("START", { stdout: "dn1|t|success\n" })], DATA);
+      mgr("MONITOR AGENT dn1", { stdout: "dn1|t|running\n" }), mgr("LIST NODE", { stdout: "datanode master\n" }), mgr("START", { stdout: "dn1|t|success\n" })], DATA);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.calls.filter((c) => c.name === "sleep").length, 3);
   });
 
   it("a FLUSH HOST that fails while other pods are stale still starts the node", async () => {
     const run = await hook({ POD_IP: "10.9.0.42" }, [mgr("LIST HOST", { stdout: "10.9.0.5\n" }), mgr("ALTER HOST"), mgr("MONITOR AGENT dn1", { stdout: "dn1|t|running\n" }),
-      mgr("FLUSH HOST", { exitCode: 1, stderr: "ERROR:  could not connect to agent of ds0\n" }), mgr("START", { stdout: "dn1|t|success\n" })], DATA);
+      mgr("FLUSH HOST", { exitCode: 1, stderr: "ERROR:  could not connect to agent of ds0\n" }), mgr("LIST NODE", { stdout: "datanode master\n" }), mgr("START", { stdout: "dn1|t|success\n" })], DATA);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.match(run.stdout, /the last pod to re-register flushes every address/);
-    assert.deepEqual(changes(run.calls).at(-1), "START DATANODE MASTER dn1");
+    assert.deepEqual(changes(run.calls).at(-1), "START datanode master dn1");
   });
 
   it("a database the manager cannot start fails the hook, so the kubelet restarts the container", async () => {
     const run = await hook({ POD_IP: "10.9.0.5" }, [mgr("LIST HOST", { stdout: "10.9.0.5\n" }), mgr("MONITOR AGENT dn1", { stdout: "dn1|t|running\n" }),
-      mgr("START", { stdout: "dn1|f|could not start\n" })], DATA);
+      mgr("LIST NODE", { stdout: "datanode master\n" }), mgr("START", { stdout: "dn1|f|could not start\n" })], DATA);
     assert.equal(run.exitCode, 1);
     assert.match(run.stderr, /docs\/antdb-runbook\.md#a-node-does-not-start/);
   });

@@ -114,12 +114,6 @@ spec:
     assert.equal(main(find("StatefulSet", "adb-mgr")).lifecycle, undefined);
   });
 
-  it("tells each node pod what the manager calls its kind", async () => {
-    const { find } = await renderAdb();
-    const types = Object.fromEntries(["gc", "gcs", "cn", "dn", "ds"].map((c) => [c, env(find("StatefulSet", `adb-${c}`)).NODE_TYPE]));
-    assert.deepEqual(types, { gc: "GTMCOORD MASTER", gcs: "GTMCOORD SLAVE", cn: "COORDINATOR MASTER", dn: "DATANODE MASTER", ds: "DATANODE SLAVE" });
-  });
-
   it("starts gc and gcs, then dn and ds, then cn, then mgr, and registers last (a PostSync hook that deletes itself before the next)", async () => {
     const { find } = await renderAdb();
     const waves = Object.fromEntries(COMPONENTS.map((c) => [c, find("StatefulSet", `adb-${c}`).metadata.annotations!["argocd.argoproj.io/sync-wave"]]));
