@@ -93,6 +93,28 @@ export const NODE_POST_START_SCRIPT = shellScript(
   'fi',
 );
 
+/** How long a stopping node pod waits for its fast shutdown (a checkpoint) before the kubelet kills it. */
+export const NODE_GRACE_SECONDS = 120;
+
+/**
+ * Before a node pod stops, the manager stops its database in fast mode ("stop", AntDB/antdb-admin-manual.md:
+ * open sessions are cut, the database checkpoints and exits cleanly) rather than have it killed with the
+ * container and recover from its WAL. A manager that does not answer within its connect timeout does
+ * not hold the pod up: the database then stops with it.
+ */
+export const NODE_PRE_STOP_SCRIPT = shellScript(
+  'set -eu',
+  NODE_NAME,
+  `[ -f "${DATA_ROOT}/\${node}/PG_VERSION" ] || exit 0`,
+  MGR_FUNCTION,
+  'export PGCONNECT_TIMEOUT=5',
+  'if ! role=$(mgr "LIST NODE (type) ${node}") || [ -z "${role}" ]; then',
+  '  echo "the manager does not answer: ${node} stops with its pod and recovers from its WAL on the next start"',
+  '  exit 0',
+  'fi',
+  'mgr "STOP ${role} ${node} MODE FAST" || echo "the manager could not stop ${node}: it stops with its pod"',
+);
+
 /**
  * Ready means: the node's database accepts connections, once it has data. Before the registration Job
  * initialises the cluster a node has none and is ready as soon as it runs: the Job comes last, so

@@ -4,7 +4,7 @@ import type { Cluster } from "../fleet/fleet.js";
 import { resourceValues, type Resources } from "../fleet/policy.js";
 import type { AntDBClusterDocument } from "../schema/antdb.js";
 import {
-  ADB_HOME, DATA_ROOT, INIT_FAILED_EXIT, MGR_READINESS_SCRIPT, MGR_START_SCRIPT, NODE_POST_START_SCRIPT, NODE_READINESS_SCRIPT,
+  ADB_HOME, DATA_ROOT, INIT_FAILED_EXIT, MGR_READINESS_SCRIPT, MGR_START_SCRIPT, NODE_GRACE_SECONDS, NODE_POST_START_SCRIPT, NODE_PRE_STOP_SCRIPT, NODE_READINESS_SCRIPT,
   NODE_START_SCRIPT, PORTS, REGISTER_SCRIPT, VOLUME_OWNER_SCRIPT,
 } from "./antdb-scripts.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
@@ -138,13 +138,16 @@ function nodeComponent(
       { name: "db", containerPort: kind.port },
     ],
     readinessProbe: execProbe(NODE_READINESS_SCRIPT),
-    lifecycle: { postStart: { exec: { command: ["/bin/sh", "-c", NODE_POST_START_SCRIPT] } } },
+    lifecycle: {
+      postStart: { exec: { command: ["/bin/sh", "-c", NODE_POST_START_SCRIPT] } },
+      preStop: { exec: { command: ["/bin/sh", "-c", NODE_PRE_STOP_SCRIPT] } },
+    },
     resources: resourceValues(cluster.policy.resources[node.component]!),
     volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_ROOT }],
   };
   const stateful = statefulComponent(ref, {
     name, wave, serviceName: peer, replicas: node.replicas, apart: node.apart,
-    container, initContainers: [volumeOwner(cluster)], storage: cluster.spec.storage, origin: node.at, storageOrigin: origin("storage"),
+    container, initContainers: [volumeOwner(cluster)], terminationGracePeriodSeconds: NODE_GRACE_SECONDS, storage: cluster.spec.storage, origin: node.at, storageOrigin: origin("storage"),
   });
   const ports = [tcpPort("agent", PORTS.agent), tcpPort("db", kind.port)];
   return {

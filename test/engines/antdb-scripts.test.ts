@@ -218,6 +218,36 @@ describe("node pod postStart hook", () => {
   });
 });
 
+describe("node pod preStop hook", () => {
+  const preStop = async (stubs: Answer[], files?: Record<string, string>) => {
+    const gcs = await podContainer("gcs");
+    return runScript({
+      container: gcs, command: gcs.lifecycle!.preStop!.exec!.command!, hostname: "adb-gcs-0",
+      env: { POD_NAME: "adb-gcs-0", POD_IP: "10.9.0.2" }, stubs: { [PSQL]: stubs }, ...(files && { files }),
+    });
+  };
+  const DATA = { "/data/antdb/gcs0/PG_VERSION": "11\n" };
+
+  it("stops the node's database through the manager, in fast mode and in its current role", async () => {
+    const run = await preStop([mgr("LIST NODE", { stdout: "gtmcoord slave\n" }), mgr("STOP", { stdout: "gcs0|t|success\n" })], DATA);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(changes(run.calls), ["STOP gtmcoord slave gcs0 MODE FAST"]);
+    assert.equal(run.calls.find((c) => c.name === PSQL)!.env.PGCONNECT_TIMEOUT, "5", "a manager that is down cannot hold the pod up");
+  });
+
+  it("a manager that does not answer lets the pod stop", async () => {
+    const run = await preStop([mgr("LIST NODE", DOWN)], DATA);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(changes(run.calls), []);
+  });
+
+  it("a pod whose node holds no data yet asks nothing", async () => {
+    const run = await preStop([]);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.calls, []);
+  });
+});
+
 describe("node pod start script, readiness probe and volume owner", () => {
   it("runs the agent in the foreground on the agent port", async () => {
     const cn = await podContainer("cn");

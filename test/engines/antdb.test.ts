@@ -114,6 +114,15 @@ spec:
     assert.equal(main(find("StatefulSet", "adb-mgr")).lifecycle, undefined);
   });
 
+  it("gives a stopping node pod time for the fast shutdown its preStop hook asks the manager for", async () => {
+    const { find } = await renderAdb();
+    for (const c of ["gc", "gcs", "cn", "dn", "ds"]) {
+      const sts = find("StatefulSet", `adb-${c}`);
+      assert.match(main(sts).lifecycle.preStop.exec.command[2], /STOP \$\{role\} \$\{node\} MODE FAST/, c);
+      assert.equal(pod(sts).terminationGracePeriodSeconds, 120, c);
+    }
+  });
+
   it("starts gc and gcs, then dn and ds, then cn, then mgr, and registers last (a PostSync hook that deletes itself before the next)", async () => {
     const { find } = await renderAdb();
     const waves = Object.fromEntries(COMPONENTS.map((c) => [c, find("StatefulSet", `adb-${c}`).metadata.annotations!["argocd.argoproj.io/sync-wave"]]));
