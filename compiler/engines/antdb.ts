@@ -9,7 +9,7 @@ import {
 } from "./antdb-scripts.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { postSyncJob } from "./shared/jobs.js";
-import type { ComponentRef } from "./shared/metadata.js";
+import { selectorLabels, type ComponentRef } from "./shared/metadata.js";
 import { preferredApart, replicasOf, requiredApart } from "./shared/placement.js";
 import { headlessService, service, tcpPort } from "./shared/workloads.js";
 import type { Component, Engine, Manifest, PodSet, Separation } from "./types.js";
@@ -79,15 +79,34 @@ export const antdbEngine: Engine<AntDBClusterDocument> = {
     ];
     const built = [...nodes.map((node) => nodeComponent(cluster, ref(node.component), node, origin)), mgrComponent(cluster, ref("mgr"), origin)];
     const register = registerJob(cluster, ref("register"), nodes, origin);
+    const running = nodes.map((n) => n.component);
     return {
       cluster,
       manifests: [...built.flatMap((b) => b.manifests), register],
       components: built.map((b) => b.component),
-      // A datanode master and its standby, and the GTM pair, are primary/standby sets: a drain takes one pod of each at a time.
-      disruptionBudgets: nodes.filter((n) => n.component !== "cn").map((n) => set(n.component)),
+      // The GTM pair and the datanode pairs are primary/standby sets: a drain takes one of their pods at a time.
+      disruptionBudgets: [
+        ...(gtm.standby ? [pairSet(cluster, "gtm", running)] : []),
+        pairSet(cluster, "datanodes", running),
+      ],
     };
   },
 };
+
+/** The primary/standby sets: their pods carry `app.kubernetes.io/part-of: <set>`, so one budget selects masters and standbys. */
+const PAIRS = { gtm: ["gc", "gcs"], datanodes: ["dn", "ds"] } as const satisfies Record<string, readonly ComponentName[]>;
+const PART_OF = "app.kubernetes.io/part-of";
+const COMPONENT_LABEL = "app.kubernetes.io/component";
+
+function pairOf(component: ComponentName): keyof typeof PAIRS | undefined {
+  return (Object.keys(PAIRS) as (keyof typeof PAIRS)[]).find((pair) => (PAIRS[pair] as readonly string[]).includes(component));
+}
+
+/** One pair set over the components of it that the cluster runs. */
+function pairSet(cluster: AntDBCluster, pair: keyof typeof PAIRS, running: readonly string[]): PodSet {
+  const ofCluster = Object.entries(selectorLabels({ cluster, appName: "antdb", component: pair })).filter(([key]) => key !== COMPONENT_LABEL);
+  return { name: pair, selector: { ...Object.fromEntries(ofCluster), [PART_OF]: pair }, components: PAIRS[pair].filter((c) => running.includes(c)) };
+}
 
 function names(cluster: AntDBCluster, component: string) {
   const name = `${cluster.name}-${component}`;
@@ -147,7 +166,8 @@ function nodeComponent(
   };
   const stateful = statefulComponent(ref, {
     name, wave, serviceName: peer, replicas: node.replicas, apart: node.apart,
-    container, initContainers: [volumeOwner(cluster)], terminationGracePeriodSeconds: NODE_GRACE_SECONDS, storage: cluster.spec.storage, origin: node.at, storageOrigin: origin("storage"),
+    container, initContainers: [volumeOwner(cluster)], terminationGracePeriodSeconds: NODE_GRACE_SECONDS,
+    ...(pairOf(node.component) && { podLabels: { [PART_OF]: pairOf(node.component)! } }), storage: cluster.spec.storage, origin: node.at, storageOrigin: origin("storage"),
   });
   const ports = [tcpPort("agent", PORTS.agent), tcpPort("db", kind.port)];
   return {

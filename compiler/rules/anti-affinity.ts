@@ -1,7 +1,7 @@
 import type { V1DeploymentStrategy, V1PodAntiAffinity, V1PodDisruptionBudget, V1TopologySpreadConstraint } from "@kubernetes/client-node";
 import { MANAGED_BY, SYNC_WAVE } from "../engines/shared/metadata.js";
 import { podSpecOf } from "../engines/shared/pods.js";
-import type { ClusterBuild, KubeObject, PodSet, Separation } from "../engines/types.js";
+import type { ClusterBuild, Component, KubeObject, PodSet, Separation } from "../engines/types.js";
 import type { HostPathPool } from "../fleet/fleet.js";
 import { effectiveSeparations } from "../placement/separations.js";
 import { editManifests, isWorkloadOf, workloadOf } from "./edit.js";
@@ -49,7 +49,7 @@ function spread(build: ClusterBuild, zones: boolean): ClusterBuild {
   const budgets = build.disruptionBudgets.map((set) => {
     const component = build.components.find((c) => c.name === set.components[0]);
     if (!component) throw new Error(`engine bug: ${build.cluster.name} budgets set ${set.name} of unknown component ${set.components[0]}`);
-    return { object: disruptionBudget(build, set, workloadOf(build, component).object), origin: component.origin };
+    return { object: disruptionBudget(build, set, component, workloadOf(build, component).object), origin: component.origin };
   });
   return { ...result, manifests: [...result.manifests, ...budgets] };
 }
@@ -82,7 +82,11 @@ function withoutSurge(object: KubeObject): void {
   (object as KubeObject & { spec: { strategy?: V1DeploymentStrategy } }).spec.strategy = strategy;
 }
 
-function disruptionBudget(build: ClusterBuild, set: PodSet, workload: KubeObject): V1PodDisruptionBudget & KubeObject {
+/**
+ * Labelled and applied with the set's first component (its labels, its sync wave): a set across
+ * workloads selects by labels that name no component, and every object belongs to one.
+ */
+function disruptionBudget(build: ClusterBuild, set: PodSet, component: Component, workload: KubeObject): V1PodDisruptionBudget & KubeObject {
   const wave = workload.metadata.annotations?.[SYNC_WAVE];
   return {
     apiVersion: "policy/v1",
@@ -90,7 +94,7 @@ function disruptionBudget(build: ClusterBuild, set: PodSet, workload: KubeObject
     metadata: {
       name: `${build.cluster.name}-${set.name}`,
       namespace: workload.metadata.namespace!,
-      labels: { ...set.selector, "app.kubernetes.io/managed-by": MANAGED_BY },
+      labels: { ...component.selector, "app.kubernetes.io/managed-by": MANAGED_BY },
       ...(wave !== undefined && { annotations: { [SYNC_WAVE]: wave } }),
     },
     spec: { maxUnavailable: 1, selector: { matchLabels: { ...set.selector } } },

@@ -93,6 +93,19 @@ spec:
     }
   });
 
+  it("lets a drain take one pod of a primary/standby set at a time: one budget over gc and gcs, one over every dn and ds", async () => {
+    const { objects, find } = await renderAdb();
+    const selects = (budget: RenderedObject, c: string) => {
+      const labels = find("StatefulSet", `adb-${c}`).spec.template.metadata.labels;
+      return Object.entries(budget.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v);
+    };
+    const budgets = [...objects.values()].filter((o) => o.kind === "PodDisruptionBudget");
+    assert.deepEqual(budgets.map((b) => [b.metadata.name, b.spec.maxUnavailable]).sort(), [["adb-datanodes", 1], ["adb-gtm", 1]]);
+    const covered = (name: string) => COMPONENTS.filter((c) => selects(find("PodDisruptionBudget", name), c));
+    assert.deepEqual(covered("adb-gtm"), ["gc", "gcs"]);
+    assert.deepEqual(covered("adb-datanodes"), ["dn", "ds"]);
+  });
+
   it("places no dn volume on a node that holds a ds volume of the cluster", async () => {
     const { objects } = await renderAdb();
     const nodeOf = (pv: RenderedObject) => pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0] as string;

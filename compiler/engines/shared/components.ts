@@ -18,6 +18,8 @@ export interface StatefulComponentOptions {
   apart: readonly Separation[];
   /** Its containers mount `DATA_VOLUME`. */
   pod: V1PodSpec;
+  /** Labels the pods carry besides the standard ones: a set across components. */
+  podLabels?: Record<string, string>;
   storage: StorageSpec;
   /** The component's field in the spec, and its storage field. */
   origin: Origin;
@@ -31,11 +33,11 @@ export interface StatefulComponentOptions {
  * need to know of it (who it stays apart from, its storage for the hostPath layout).
  */
 export function statefulComponent(ref: ComponentRef, options: StatefulComponentOptions): { manifest: Manifest; component: Component } {
-  const { name, wave, serviceName, replicas, apart, pod, storage, origin, storageOrigin } = options;
+  const { name, wave, serviceName, replicas, apart, pod, podLabels, storage, origin, storageOrigin } = options;
   return {
     manifest: {
       object: statefulSet(ref, {
-        name, wave, serviceName, replicas,
+        name, wave, serviceName, replicas, ...(podLabels && { podLabels }),
         pod,
         claims: [claimTemplate(DATA_VOLUME, storage.size, storage.storageClassName)],
       }),

@@ -40,6 +40,8 @@ export interface StatefulSetOptions {
   replicas: number;
   pod: V1PodSpec;
   claims?: V1PersistentVolumeClaim[];
+  /** Labels the pods carry besides the standard ones, e.g. a set across workloads; never part of the selector. */
+  podLabels?: Record<string, string>;
 }
 
 /**
@@ -58,7 +60,7 @@ export function statefulSet(ref: ComponentRef, options: StatefulSetOptions): Typ
       updateStrategy: { type: "RollingUpdate" },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
       selector: { matchLabels: selectorLabels(ref) },
-      template: { metadata: { labels: standardLabels(ref) }, spec: options.pod },
+      template: { metadata: { labels: { ...options.podLabels, ...standardLabels(ref) } }, spec: options.pod },
       ...(options.claims && { volumeClaimTemplates: options.claims }),
     },
   };
