@@ -42,6 +42,14 @@ spec:
     - { name: commerce, tablets: { replica: 1, storage: { size: 1Gi } }, schema: "CREATE TABLE IF NOT EXISTS t (id BIGINT);", vschema: { tables: { t: {} } } }
     - { name: customer, shards: 2, tablets: { replica: 2, rdonly: 1, cell: zone2, storage: { size: 1Gi } } }
 `,
+  "clusters/variants/antdb.yaml": `apiVersion: clusterc/v1
+kind: AntDBCluster
+metadata: { name: plain }
+spec:
+  image: asiainfo/antdb50:1.1
+  coordinators: { replicas: 2 }
+  storage: { size: 1Gi, storageClassName: standard }
+`,
 };
 
 async function exampleFleet(): Promise<Record<string, string>> {
