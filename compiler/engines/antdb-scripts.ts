@@ -179,7 +179,7 @@ export const REGISTER_SCRIPT = shellScript(
   'done',
   'registered=$(mgr "LIST NODE (name, initialized)")',
   'initialised=false',
-  'case "${registered}" in *"${GTM_MASTER}|t"*) initialised=true ;; esac',
+  'if printf \'%s\\n\' "${registered}" | grep -q "^${GTM_MASTER}|t"; then initialised=true; fi',
   'while read -r name type role master port dns <&3; do',
   '  until address=$(getent hosts "${dns}" | awk \'{ print $1; exit }\') && [ -n "${address}" ]; do',
   '    echo "waiting for ${dns} to resolve"',
