@@ -141,16 +141,25 @@ export interface NetworkPeer {
 }
 
 /** A port a component's pods serve and who may connect to it; nothing else reaches the port. */
-export interface ServedPort {
-  /** The container port's name in the pod spec. */
-  port: string;
+export type ServedPort = (
+  | {
+    /** The container port's name in the pod spec. */
+    port: string;
+    dynamic?: never;
+  }
+  | {
+    port?: never;
+    /** Every port, for processes that listen on ports they pick at run time: why they do. Peers only, never clients. */
+    dynamic: string;
+  }
+) & {
   /** Components of the same cluster that connect (their app.kubernetes.io/component). */
   peers: readonly string[];
   /** A client endpoint: also open to these peers; an empty list opens it to every source. */
   clients?: readonly NetworkPeer[];
   /** Serves metrics: also open to the monitoring pods a policy names. */
   metrics?: boolean;
-}
+};
 
 /** The ports one component serves, for the network-policy rule. */
 export interface ComponentTraffic {

@@ -53,15 +53,16 @@ function withPolicies(build: ClusterBuild): ClusterBuild {
 
 function ingressRules(traffic: ComponentTraffic, clusterSelector: Record<string, string>, monitoring: NetworkPeer | undefined): V1NetworkPolicyIngressRule[] {
   return traffic.ports.map((served) => {
-    const ports = [{ port: served.port, protocol: "TCP" }];
+    // A rule without `ports` admits every port: for processes that pick theirs at run time.
+    const ports = served.port === undefined ? {} : { ports: [{ port: served.port, protocol: "TCP" }] };
     // An empty client list opens the port to every source: a rule without `from`.
-    if (served.clients?.length === 0) return { ports };
+    if (served.clients?.length === 0) return ports;
     const from: V1NetworkPolicyPeer[] = [
       ...served.peers.map((component) => ({ podSelector: { matchLabels: { ...clusterSelector, [COMPONENT_LABEL]: component } } })),
       ...(served.clients ?? []).map(peer),
       ...(served.metrics && monitoring ? [peer(monitoring)] : []),
     ];
-    return { from, ports };
+    return { from, ...ports };
   });
 }
 
