@@ -27,17 +27,6 @@ const MGR_FUNCTION = `mgr() { ${ADB_BIN}/psql -h "\${MGR_HOST}" -p ${PORTS.mgr} 
 const NODE_NAME = 'node="${NODE_PREFIX}${POD_NAME##*-}"';
 
 /**
- * The data volume is usually root's (a pool directory, a mounted disk; a provisioned volume), and AntDB
- * runs as antdb: this init container, the only part that runs as root, hands it over (the article has
- * the directory made world-writable on every node by hand instead).
- */
-export const VOLUME_OWNER_SCRIPT = shellScript(
-  'set -eu',
-  `chown ${ANTDB_USER}:${ANTDB_USER} ${DATA_ROOT}`,
-  `chmod 0700 ${DATA_ROOT}`,
-);
-
-/**
  * Every node pod (gc, gcs, cn, dn, ds) runs adbmgr's agent in the foreground: the manager starts, stops
  * and initialises the node's database through it (adbmgr's START AGENT runs `bin/agent -b -P <port>`
  * over SSH, and answers success at once when the agent already listens: START AGENT in

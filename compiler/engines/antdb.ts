@@ -5,8 +5,9 @@ import { resourceValues, type Resources } from "../fleet/policy.js";
 import type { AntDBClusterDocument } from "../schema/antdb.js";
 import {
   ADB_HOME, DATA_ROOT, INIT_FAILED_EXIT, MGR_READINESS_SCRIPT, MGR_START_SCRIPT, NODE_GRACE_SECONDS, NODE_POST_START_SCRIPT, NODE_PRE_STOP_SCRIPT, NODE_READINESS_SCRIPT,
-  NODE_START_SCRIPT, PORTS, REGISTER_SCRIPT, VOLUME_OWNER_SCRIPT,
+  NODE_START_SCRIPT, PORTS, REGISTER_SCRIPT,
 } from "./antdb-scripts.js";
+import { ANTDB_CONTAINER_NEEDS, antdbTraffic } from "./antdb-privileges.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { postSyncJob } from "./shared/jobs.js";
 import { selectorLabels, type ComponentRef } from "./shared/metadata.js";
@@ -58,6 +59,7 @@ export const antdbEngine: Engine<AntDBClusterDocument> = {
     gc: 1, ...(spec.gtm.standby && { gcs: 1 }), cn: spec.coordinators.replicas,
     dn: spec.datanodes.replicas, ...(spec.datanodes.standby && { ds: spec.datanodes.replicas }), mgr: 1,
   }),
+  containers: ANTDB_CONTAINER_NEEDS,
   expand(cluster) {
     const ref = (component: string): ComponentRef => ({ cluster, appName: "antdb", component });
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
@@ -89,6 +91,7 @@ export const antdbEngine: Engine<AntDBClusterDocument> = {
         ...(gtm.standby ? [pairSet(cluster, "gtm", running)] : []),
         pairSet(cluster, "datanodes", running),
       ],
+      traffic: antdbTraffic(cluster, origin),
     };
   },
 };
@@ -121,17 +124,6 @@ const POD_ENV: V1EnvVar[] = [
   { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
   { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
 ];
-
-/** Hands the hostPath data directory to the antdb user: the one container that runs as root. */
-function volumeOwner(cluster: AntDBCluster): V1Container {
-  return {
-    name: "volume-owner",
-    image: cluster.spec.image,
-    command: ["/bin/sh", "-c", VOLUME_OWNER_SCRIPT],
-    securityContext: { runAsUser: 0 },
-    volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_ROOT }],
-  };
-}
 
 function nodeComponent(
   cluster: AntDBCluster, ref: ComponentRef,
@@ -166,7 +158,7 @@ function nodeComponent(
   };
   const stateful = statefulComponent(ref, {
     name, wave, serviceName: peer, replicas: node.replicas, apart: node.apart,
-    container, initContainers: [volumeOwner(cluster)], terminationGracePeriodSeconds: NODE_GRACE_SECONDS,
+    container, terminationGracePeriodSeconds: NODE_GRACE_SECONDS,
     ...(pairOf(node.component) && { podLabels: { [PART_OF]: pairOf(node.component)! } }), storage: cluster.spec.storage, origin: node.at, storageOrigin: origin("storage"),
   });
   const ports = [tcpPort("agent", PORTS.agent), tcpPort("db", kind.port)];
@@ -204,7 +196,7 @@ function mgrComponent(cluster: AntDBCluster, ref: ComponentRef, origin: (...path
   const at = origin("mgr");
   const stateful = statefulComponent(ref, {
     name, wave, serviceName: peer, replicas: 1, apart: [],
-    container, initContainers: [volumeOwner(cluster)], storage: cluster.spec.storage, origin: at, storageOrigin: origin("storage"),
+    container, storage: cluster.spec.storage, origin: at, storageOrigin: origin("storage"),
   });
   const ports = [tcpPort("mgr", PORTS.mgr)];
   return {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clusterDocument, replicas, resources, storage } from "./common.js";
+import { clusterDocument, networkPeer, replicas, resources, storage } from "./common.js";
 
 export const antdbClusterSpec = z.strictObject({
   image: z.string().min(1).describe("The AntDB image every component runs (built as in the source article: the AntDB rpm under /opt/app/antdb, user antdb)"),
@@ -13,6 +13,8 @@ export const antdbClusterSpec = z.strictObject({
   coordinators: z
     .strictObject({
       replicas: replicas(1),
+      clients: z.array(networkPeer).optional()
+        .describe("Who may connect to the coordinators' port 5432 (default: any pod in any namespace)"),
       resources: resources.optional().describe("Overrides the built-in cn resources"),
     })
     .default({ replicas: 1 })

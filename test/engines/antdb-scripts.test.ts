@@ -248,7 +248,7 @@ describe("node pod preStop hook", () => {
   });
 });
 
-describe("node pod start script, readiness probe and volume owner", () => {
+describe("node pod start script, readiness probe and data ownership", () => {
   it("runs the agent in the foreground on the agent port", async () => {
     const cn = await podContainer("cn");
     const run = await runScript({ container: cn, hostname: "adb-cn-0", env: { POD_NAME: "adb-cn-0", POD_IP: "10.9.0.3" }, stubs: { "/opt/app/antdb/bin/agent": [{}] } });
@@ -273,12 +273,19 @@ describe("node pod start script, readiness probe and volume owner", () => {
     });
   }
 
-  it("the init container hands the data directory to antdb", async () => {
-    const owner = await podContainer("gc", "initContainers");
-    const run = await runScript({ container: owner, hostname: "adb-gc-0", stubs: { chown: [{}] } });
-    assert.equal(run.exitCode, 0, run.stderr);
-    assert.deepEqual(run.calls.map((c) => [c.name, c.args]), [["chown", ["antdb:antdb", "/data/antdb"]]]);
-  });
+  const ownership: [string, string, [string, string[]][]][] = [
+    ["a directory root made (a new pool directory) is given to antdb, 1000:1000", "0:0\n", [["stat", ["-c", "%u:%g", "/data/antdb"]], ["chown", ["-R", "1000:1000", "/data/antdb"]]]],
+    ["a directory antdb already owns is left alone", "1000:1000\n", [["stat", ["-c", "%u:%g", "/data/antdb"]]]],
+  ];
+  for (const [name, owner, calls] of ownership) {
+    it(`the ownership init container: ${name}`, async () => {
+      const step = await podContainer("gc", "initContainers");
+      assert.equal(step.name, "own-data");
+      const run = await runScript({ container: step, hostname: "adb-gc-0", stubs: { stat: [{ stdout: owner }], chown: [{}] } });
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.deepEqual(run.calls.map((c) => [c.name, c.args]), calls);
+    });
+  }
 });
 
 describe("manager start script", () => {
