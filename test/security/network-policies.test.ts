@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { THREE_NODE_POOL, compileProject, tidbSpec, type RenderedObject } from "../helpers.js";
+import { ADB, pool } from "../engines/adb.js";
 import { allows, matchesSelector, type Destination, type Source } from "./network-policy-eval.js";
 
 /** The seed article's cluster in namespace db: TiDB behind a ClusterIP Service unless a test says otherwise. */
@@ -42,7 +43,12 @@ function targets(pods: readonly Pod[]): { pod: Pod; port: number }[] {
 }
 
 type Connection = { from: Pod; to: Pod; port: number; via: string };
-type ScriptedContainer = { name: string; command?: string[]; env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] };
+type ScriptedContainer = {
+  name: string;
+  command?: string[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  lifecycle?: { postStart?: { exec?: { command?: string[] } }; preStop?: { exec?: { command?: string[] } } };
+};
 
 /**
  * The connections a container's start script and environment make, read from the rendered objects,
@@ -63,7 +69,9 @@ function scriptedConnections(all: readonly RenderedObject[], pods: readonly Pod[
     for (const [, name, value] of (container.command ?? []).join("\n").matchAll(/^\s*(\w+)="([^"]*)"$/gm)) {
       if (!env.has(name!)) env.set(name!, expand(value!));
     }
-    const text = expand([...(container.command ?? []), ...[...env.values()].filter((v) => v !== undefined)].join("\n"))
+    // What the container runs: its command and its lifecycle hooks (they run in the container, so connect from its pod).
+    const hooks = [container.lifecycle?.postStart, container.lifecycle?.preStop].flatMap((hook) => hook?.exec?.command ?? []);
+    const text = expand([...(container.command ?? []), ...hooks, ...[...env.values()].filter((v) => v !== undefined)].join("\n"))
       .replace(/SOURCE_HOST = '([^']+)', SOURCE_PORT = (\d+)/g, "$1:$2");
     const podAddress = /([a-z0-9-]+)-(?:\d+|\$\(\([^)]*\)\))\.([a-z0-9-]+)\.([a-z0-9-]+)\.svc:(\d+)/g;
     const lines = text.split("\n").filter((line) => !line.includes("--advertise"));
@@ -79,6 +87,8 @@ function scriptedConnections(all: readonly RenderedObject[], pods: readonly Pod[
     const addresses = lines.map((line) => line.replace(podAddress, "")).flatMap((line) => [
       ...[...line.matchAll(/([a-z0-9-]+)\.([a-z0-9-]+)\.svc:(\d+)/g)].map((m) => ({ service: m[1]!, namespace: m[2]!, port: Number(m[3]) })),
       ...[...line.matchAll(/--host="?([a-z0-9-]+)\.([a-z0-9-]+)\.svc"?\s+--port=(\d+)/g)].map((m) => ({ service: m[1]!, namespace: m[2]!, port: Number(m[3]) })),
+      // psql's form: -h <host> -p <port>
+      ...[...line.matchAll(/-h "?([a-z0-9-]+)\.([a-z0-9-]+)\.svc"?\s+-p (\d+)/g)].map((m) => ({ service: m[1]!, namespace: m[2]!, port: Number(m[3]) })),
     ]);
     return [...toPods, ...addresses.flatMap(({ service, namespace, port }) => {
       const svc = services.find((s) => s.metadata.name === service && s.metadata.namespace === namespace);
@@ -296,6 +306,107 @@ describe("NetworkPolicies of a MySQLCluster, evaluated as Kubernetes does", () =
     });
     const prometheus: Source = { kind: "pod", namespace: "monitoring", namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" }, labels: { app: "prometheus" } };
     assert.deepEqual(reachedBy(policies, prometheus, pods), []);
+  });
+});
+
+/** An AntDB cluster in namespace antdb: SPEC's minimal spec, or another cluster's spec made from it. */
+function antdbDoc(name: string, replacements: [string, string][] = []): string {
+  return replacements.reduce((spec, [from, to]) => {
+    assert.ok(spec.includes(from), from);
+    return spec.replace(from, to);
+  }, ADB.replace("name: adb,", `name: ${name},`));
+}
+
+async function renderAntdb(files: Record<string, string>) {
+  return render({ "clusters/pool.yaml": pool(4), ...files });
+}
+
+/**
+ * What AntDB's manager does with the nodes the registration Job gives it, read from the Job's node list
+ * (`name type role master port dns`) and agent port; who connects is upstream knowledge (ChengXiaoZ/AntDB
+ * src/adbmgrd/manager/cmd_node.c): the manager reaches every agent and every node's database; cn and dn
+ * are the GTM's clients; a standby copies and streams from its master, a rejoined master from its
+ * standby; coordinators read datanodes and each other, a new datanode loads the schema from a
+ * coordinator; coordinators and datanodes exchange rows through reduce processes on ports they pick
+ * at run time (here REDUCE_PORT, a port no container declares).
+ */
+const REDUCE_PORT = 40123;
+
+function managedConnections(pods: readonly Pod[]): { from: Pod; to: Pod; port: number; via: string }[] {
+  const job = pods.find((p) => component(p) === "register")!;
+  const env = new Map<string, string>(job.workload.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  const mgr = pods.find((p) => component(p) === "mgr")!;
+  const nodes = env.get("NODES")!.split("\n").map((line) => {
+    const [name, type, role, master, port, dns] = line.split(" ");
+    const [podName, peerService] = dns!.split(".");
+    const pod = pods.find((p) => p.workload.kind === "StatefulSet" && p.workload.spec.serviceName === peerService && podName!.startsWith(`${p.workload.metadata.name}-`));
+    assert.ok(pod, `${dns} is a pod of a rendered StatefulSet`);
+    return { name: name!, type: type!, role: role!, master: master!, port: Number(port), pod };
+  });
+  const of = (...types: string[]) => nodes.filter((n) => types.includes(n.type));
+  return nodes.flatMap((node) => [
+    { from: mgr, to: node.pod, port: Number(env.get("AGENT_PORT")), via: `agent of ${node.name}` },
+    { from: mgr, to: node.pod, port: node.port, via: `monitor ${node.name}` },
+    ...nodes.filter((m) => node.role === "SLAVE" && m.name === node.master).flatMap((m) => [
+      { from: node.pod, to: m.pod, port: m.port, via: `${node.name} streams from ${m.name}` },
+      { from: m.pod, to: node.pod, port: node.port, via: `${m.name} rejoins from ${node.name}` },
+    ]),
+    ...(node.type === "GTMCOORD" ? [] : of("GTMCOORD").map((g) => ({ from: node.pod, to: g.pod, port: g.port, via: `${node.name} is a client of ${g.name}` }))),
+    ...(node.type === "COORDINATOR" ? of("DATANODE", "COORDINATOR").map((d) => ({ from: node.pod, to: d.pod, port: d.port, via: `${node.name} reads ${d.name}` })) : []),
+    ...(node.type === "DATANODE" ? of("COORDINATOR").map((c) => ({ from: node.pod, to: c.pod, port: c.port, via: `${node.name} dumps the schema of ${c.name}` })) : []),
+    ...(node.type === "GTMCOORD" ? [] : of("DATANODE", "COORDINATOR").map((d) => ({ from: node.pod, to: d.pod, port: REDUCE_PORT, via: `reduce ${node.name} -> ${d.name}` }))),
+  ]);
+}
+
+describe("NetworkPolicies of an AntDB cluster, evaluated as Kubernetes does", () => {
+  it("admit every connection the hooks, the registration Job and the manager's commands make", async () => {
+    // GIVEN SPEC's AntDB cluster
+    const { all, policies, pods } = await renderAntdb({ "clusters/adb.yaml": ADB });
+    // WHEN the connections its containers make are read from the rendered objects
+    const connections = [...scriptedConnections(all, pods), ...managedConnections(pods)];
+    const seen = new Set(connections.map((c) => `${component(c.from)}->${component(c.to)}:${c.port}`));
+    for (const expected of [
+      "gc->mgr:6432", "gcs->mgr:6432", "cn->mgr:6432", "dn->mgr:6432", "ds->mgr:6432", "register->mgr:6432",
+      "mgr->gc:8432", "mgr->ds:8432", "mgr->cn:5432", "gcs->gc:6655", "gc->gcs:6655", "ds->dn:14332", "dn->ds:14332",
+      "cn->gc:6655", "dn->gcs:6655", "cn->dn:14332", "dn->cn:5432", "cn->cn:5432", `dn->dn:${REDUCE_PORT}`, `ds->cn:${REDUCE_PORT}`,
+    ]) {
+      assert.ok(seen.has(expected), `${expected} is among the connections read from the objects`);
+    }
+    // THEN the policies admit each of them
+    for (const c of connections) {
+      assert.ok(allows(policies, asSource(c.from), c.to, c.port), `${c.from.workload.metadata.name} -> ${c.to.workload.metadata.name}:${c.port} (${c.via})`);
+    }
+  });
+
+  it("let a pod of another namespace, or of another cluster in the namespace, reach the coordinators' port and nothing else", async () => {
+    // GIVEN two AntDB clusters in one namespace, the second without standbys on a StorageClass
+    const { policies, pods } = await renderAntdb({
+      "clusters/adb.yaml": ADB,
+      "clusters/other.yaml": antdbDoc("other", [["gtm: { standby: true }", "gtm: { standby: false }"], ["replicas: 2, standby: true", "replicas: 1, standby: false"], ["hostPath: { pool: dc1 }", "storageClassName: standard"]]),
+    });
+    const adb = pods.filter((p) => p.labels["app.kubernetes.io/instance"] === "adb");
+    const other = pods.filter((p) => p.labels["app.kubernetes.io/instance"] === "other");
+    const stranger: Source = { kind: "pod", namespace: "web", namespaceLabels: { "kubernetes.io/metadata.name": "web" }, labels: { app: "shop" } };
+    // WHEN each tries every declared port of adb's pods, and a port a reduce process could pick
+    const everyPort = targets(adb).concat(adb.map((pod) => ({ pod, port: REDUCE_PORT })));
+    for (const [who, sources] of [["another namespace", [stranger]], ["another cluster", other.map(asSource)]] as const) {
+      const reached = sources.flatMap((source) => everyPort.filter(({ pod, port }) => allows(policies, source, pod, port)).map(({ pod, port }) => `${component(pod)}:${port}`));
+      // THEN only the coordinators' SQL port answers: neither the manager, which trusts every address, nor an agent
+      assert.deepEqual([...new Set(reached)], ["cn:5432"], who);
+    }
+  });
+
+  it("open the coordinators only to the clients the spec names", async () => {
+    // GIVEN clients: pods labelled app=report in namespaces labelled team=bi
+    const spec = antdbDoc("adb", [["coordinators: { replicas: 1 }", "coordinators: { replicas: 1, clients: [{ namespaceSelector: { matchLabels: { team: bi } }, podSelector: { matchLabels: { app: report } } }] }"]]);
+    const { policies, pods } = await renderAntdb({ "clusters/adb.yaml": spec });
+    const cn = pods.find((p) => component(p) === "cn")!;
+    const pod = (namespaceLabels: Record<string, string>, labels: Record<string, string>): Source => ({ kind: "pod", namespace: "x", namespaceLabels, labels });
+    // WHEN each tries port 5432 THEN only the named ones get through, and the cluster's own pods still do
+    assert.equal(allows(policies, pod({ team: "bi" }, { app: "report" }), cn, 5432), true);
+    assert.equal(allows(policies, pod({ team: "bi" }, { app: "etl" }), cn, 5432), false);
+    assert.equal(allows(policies, pod({ team: "ads" }, { app: "report" }), cn, 5432), false);
+    for (const from of ["mgr", "dn", "ds", "cn"]) assert.ok(allows(policies, asSource(pods.find((p) => component(p) === from)!), cn, 5432), from);
   });
 });
 

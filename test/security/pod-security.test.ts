@@ -12,6 +12,7 @@ import { hardenPod, OWNERSHIP_CONTAINER } from "../../compiler/rules/security-co
 import { policyDocument } from "../../compiler/schema/policy.js";
 import { MINIMAL_TIDB_SPEC, REPO_ROOT, THREE_NODE_POOL, compileProject, tidbSpec, type RenderedObject, reported } from "../helpers.js";
 import { parse } from "yaml";
+import { ADB, pool } from "../engines/adb.js";
 import { execFile } from "node:child_process";
 import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -45,6 +46,14 @@ const VARIANTS: Record<string, string> = {
 `),
 };
 
+/** Every AntDB shape: SPEC's cluster on hostPath, and one without standbys on a StorageClass. */
+const ANTDB_VARIANTS: Record<string, string> = {
+  "clusters/pool.yaml": pool(4),
+  "clusters/adb.yaml": ADB,
+  "clusters/small.yaml": ADB.replace("name: adb,", "name: small,").replace("gtm: { standby: true }", "gtm: { standby: false }")
+    .replace("replicas: 2, standby: true", "replicas: 1, standby: false").replace("hostPath: { pool: dc1 }", "storageClassName: standard"),
+};
+
 /** A policy for every cluster that turns the hostPath ownership step on, and Argo CD delivery. */
 const GITOPS = "apiVersion: clusterc/v1\nkind: GitOps\nmetadata: { name: databases }\nspec: { repoURL: https://git.example.com/db.git, argocd: {} }\n";
 const WITH_CHOWN: Record<string, string> = {
@@ -75,6 +84,43 @@ describe("Pod Security Standards of what clusterc renders", () => {
     for (const object of all) {
       // THEN none breaks a control of either level
       assert.deepEqual(podSecurityViolations(object.spec.template), { baseline: [], restricted: [] }, `${object.kind} ${object.metadata.name}`);
+    }
+  });
+
+  it("every pod of every AntDB shape meets restricted once hostPath directories are antdb's; by default only the hostPath pods fall to baseline", async () => {
+    // GIVEN each AntDB shape, with hostPath directories chowned by hand
+    const owned = await compileProject({ ...ANTDB_VARIANTS, "policies/owned.yaml": OWNED });
+    assert.deepEqual(owned.diagnostics, []);
+    const all = pods(owned.objects.values());
+    assert.equal(all.length, 6 + 1 + 4 + 1, "adb's six StatefulSets and Job, small's four and Job");
+    // THEN no pod breaks a control of either level
+    for (const object of all) assert.deepEqual(podSecurityViolations(object.spec.template), { baseline: [], restricted: [] }, `${object.kind} ${object.metadata.name}`);
+    // GIVEN no policy on hostPath ownership WHEN rendered
+    const { objects, diagnostics } = await compileProject(ANTDB_VARIANTS);
+    // THEN adb's six StatefulSets get the ownership step and meet baseline; its Job and every pod on claimed volumes stay restricted
+    const below = pods(objects.values()).filter((o) => podSecurityViolations(o.spec.template).restricted.length > 0).map((o) => o.metadata.name).sort();
+    assert.deepEqual(below, ["adb-cn", "adb-dn", "adb-ds", "adb-gc", "adb-gcs", "adb-mgr"]);
+    for (const object of pods(objects.values())) {
+      const violations = podSecurityViolations(object.spec.template);
+      assert.deepEqual(violations.baseline, [], object.metadata.name);
+      assert.deepEqual(violations.restricted.filter((v) => !v.startsWith(`container ${OWNERSHIP_CONTAINER}:`)), [], object.metadata.name);
+    }
+    assert.deepEqual(diagnostics.map((d) => [d.file, d.severity, d.ruleId]), below.map(() => ["clusters/adb.yaml", "note", "pod-security"]));
+  });
+
+  it("runs AntDB's containers as the image's antdb user, 1000:1000, with /tmp for sockets and here-documents", async () => {
+    const { objects } = await compileProject(ANTDB_VARIANTS);
+    for (const object of pods(objects.values())) {
+      const pod: V1PodSpec = object.spec.template.spec;
+      for (const container of pod.containers) {
+        const where = `${object.metadata.name}/${container.name}`;
+        assert.deepEqual([container.securityContext!.runAsUser, container.securityContext!.runAsGroup], [1000, 1000], where);
+        assert.deepEqual(container.securityContext!.capabilities, { drop: ["ALL"] }, where);
+        const tmp = container.volumeMounts!.find((m) => m.mountPath === "/tmp");
+        assert.ok(tmp && pod.volumes!.find((v) => v.name === tmp.name)?.emptyDir, `${where}: PostgreSQL's Unix socket directory and bash's here-documents`);
+      }
+      assert.equal(pod.securityContext!.fsGroup, 1000, object.metadata.name);
+      assert.equal(pod.automountServiceAccountToken, false, object.metadata.name);
     }
   });
 
