@@ -158,7 +158,7 @@ function nodeComponent(
   };
   const stateful = statefulComponent(ref, {
     name, wave, serviceName: peer, replicas: node.replicas, apart: node.apart,
-    container, terminationGracePeriodSeconds: NODE_GRACE_SECONDS,
+    pod: { containers: [container], terminationGracePeriodSeconds: NODE_GRACE_SECONDS },
     ...(pairOf(node.component) && { podLabels: { [PART_OF]: pairOf(node.component)! } }), storage: cluster.spec.storage, origin: node.at, storageOrigin: origin("storage"),
   });
   const ports = [tcpPort("agent", PORTS.agent), tcpPort("db", kind.port)];
@@ -196,7 +196,7 @@ function mgrComponent(cluster: AntDBCluster, ref: ComponentRef, origin: (...path
   const at = origin("mgr");
   const stateful = statefulComponent(ref, {
     name, wave, serviceName: peer, replicas: 1, apart: [],
-    container, storage: cluster.spec.storage, origin: at, storageOrigin: origin("storage"),
+    pod: { containers: [container] }, storage: cluster.spec.storage, origin: at, storageOrigin: origin("storage"),
   });
   const ports = [tcpPort("mgr", PORTS.mgr)];
   return {
