@@ -9,7 +9,7 @@ import {
 } from "./antdb-scripts.js";
 import { ANTDB_CONTAINER_NEEDS, antdbTraffic } from "./antdb-privileges.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
-import { postSyncJob } from "./shared/jobs.js";
+import { hookJob } from "./shared/jobs.js";
 import { selectorLabels, type ComponentRef } from "./shared/metadata.js";
 import { preferredApart, replicasOf, requiredApart } from "./shared/placement.js";
 import { headlessService, service, tcpPort } from "./shared/workloads.js";
@@ -248,6 +248,7 @@ function registerJob(
       { name: "NODES", value: nodeLines(cluster, nodes) },
     ],
   };
-  return { object: postSyncJob(ref, `${cluster.name}-register`, ANTDB_WAVES.mgr, container, INIT_FAILED_EXIT), origin: origin() };
+  const job = hookJob(ref, { name: `${cluster.name}-register`, wave: ANTDB_WAVES.mgr, hook: "PostSync", container, noRetryExitCode: INIT_FAILED_EXIT });
+  return { object: job, origin: origin() };
 }
 
