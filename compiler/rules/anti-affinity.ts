@@ -7,6 +7,7 @@ import { effectiveSeparations } from "../placement/separations.js";
 import { editManifests, isWorkloadOf, workloadOf } from "./edit.js";
 import type { Rule } from "./types.js";
 
+const COMPONENT = "app.kubernetes.io/component";
 const HOSTNAME = "kubernetes.io/hostname";
 const ZONE = "topology.kubernetes.io/zone";
 
@@ -83,8 +84,9 @@ function withoutSurge(object: KubeObject): void {
 }
 
 /**
- * Labelled and applied with the set's first component (its labels, its sync wave): a set across
- * workloads selects by labels that name no component, and every object belongs to one.
+ * Labelled with the set's selector and applied with the set's first component (its component label,
+ * its sync wave): a set across workloads selects by labels that name no component, and every object
+ * belongs to one.
  */
 function disruptionBudget(build: ClusterBuild, set: PodSet, component: Component, workload: KubeObject): V1PodDisruptionBudget & KubeObject {
   const wave = workload.metadata.annotations?.[SYNC_WAVE];
@@ -94,7 +96,7 @@ function disruptionBudget(build: ClusterBuild, set: PodSet, component: Component
     metadata: {
       name: `${build.cluster.name}-${set.name}`,
       namespace: workload.metadata.namespace!,
-      labels: { ...component.selector, "app.kubernetes.io/managed-by": MANAGED_BY },
+      labels: { ...set.selector, [COMPONENT]: component.selector[COMPONENT]!, "app.kubernetes.io/managed-by": MANAGED_BY },
       ...(wave !== undefined && { annotations: { [SYNC_WAVE]: wave } }),
     },
     spec: { maxUnavailable: 1, selector: { matchLabels: { ...set.selector } } },
