@@ -1,16 +1,34 @@
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { run } from "../compiler/cli.js";
 import { compile, type CompileOptions } from "../compiler/compile.js";
+import { readTree } from "../compiler/emit/scan.js";
 
 /** The repository root; tests run from dist/test/, fixtures stay in test/fixtures/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export function fixturePath(...parts: string[]): string {
   return path.join(REPO_ROOT, "test", "fixtures", ...parts);
+}
+
+/**
+ * The example fleet as it was checked against the seed articles once: a copy of clusters/ and
+ * policies/ under test/fixtures/, so the suite passes for any fleet a team keeps in clusters/.
+ */
+export const EXAMPLE_FLEET = fixturePath("example-fleet");
+
+/** A throw-away project holding the example fleet (its GitOps document edited by `editGitOps`), rendered. */
+export async function renderExampleFleet(editGitOps: (text: string) => string = (text) => text) {
+  const project = await tempProject({});
+  for (const dir of ["clusters", "policies"]) await cp(path.join(EXAMPLE_FLEET, dir), path.join(project.root, dir), { recursive: true });
+  const gitopsFile = path.join(project.root, "clusters/gitops.yaml");
+  await writeFile(gitopsFile, editGitOps(await readFile(gitopsFile, "utf8")));
+  const { code, stderr } = await runCli(["render"], project.root);
+  if (code !== 0) throw new Error(`the example fleet does not render: ${stderr}`);
+  return { ...project, files: await readTree(path.join(project.root, "rendered")) };
 }
 
 /** A throw-away project directory holding `files` (path -> content); removed by the returned cleanup. */

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cp } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
-import { readTree } from "../../compiler/emit/scan.js";
-import { REPO_ROOT, runCli, tempProject, type RenderedObject } from "../helpers.js";
+import { renderExampleFleet, type RenderedObject } from "../helpers.js";
 
 const run = promisify(execFile);
 
@@ -21,7 +19,7 @@ async function kustomize(dir: string): Promise<RenderedObject[]> {
 }
 
 describe("kubectl kustomize reads rendered/ as we wrote it", () => {
-  let project: Awaited<ReturnType<typeof tempProject>>;
+  let project: Awaited<ReturnType<typeof renderExampleFleet>>;
   let files: Map<string, string>;
   /** Folders holding a kustomization.yaml, outside rendered/argocd and rendered/flux. */
   let folders: Set<string>;
@@ -30,10 +28,8 @@ describe("kubectl kustomize reads rendered/ as we wrote it", () => {
 
   before(async () => {
     // GIVEN the example fleet, rendered fresh into a scratch copy
-    project = await tempProject({});
-    await cp(path.join(REPO_ROOT, "clusters"), path.join(project.root, "clusters"), { recursive: true });
-    assert.equal((await runCli(["render"], project.root)).code, 0);
-    files = await readTree(path.join(project.root, "rendered"));
+    project = await renderExampleFleet();
+    files = project.files;
     folders = new Set([...files.keys()].filter((f) => f.endsWith("/kustomization.yaml") && !/^(argocd|flux)\//.test(f)).map((f) => path.posix.dirname(f)));
   });
   after(() => project.cleanup());

@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { TIDB_WAVES } from "../../compiler/engines/tidb.js";
-import { REPO_ROOT, type RenderedObject } from "../helpers.js";
+import { REPO_ROOT, renderExampleFleet, type RenderedObject } from "../helpers.js";
 
 const guide = () => readFile(path.join(REPO_ROOT, "docs/gitops.md"), "utf8");
-const committed = async (file: string) => parse(await readFile(path.join(REPO_ROOT, "rendered", file), "utf8")) as RenderedObject;
+/** The example fleet, which the guide and the README picture, rendered once for these tests. */
+let example: Awaited<ReturnType<typeof renderExampleFleet>>;
+before(async () => {
+  example = await renderExampleFleet();
+});
+after(() => example.cleanup());
+const committed = async (file: string) => parse(example.files.get(file)!) as RenderedObject;
 
 describe("docs/gitops.md", () => {
   it("states the sync wave of every TiDB component as the engine sets it", async () => {
@@ -26,7 +32,7 @@ describe("docs/gitops.md", () => {
     const stageDirs = [...tree.matchAll(/^ {6}(\S+)\/ /gm)].map((m) => m[1]);
     const chain = [...tree.matchAll(/^ {6}(kustomization-\S+\.yaml) +path (\S+?)(?:, dependsOn (\S+))?$/gm)];
     assert.ok(stageDirs.length > 1 && chain.length === stageDirs.length, tree);
-    // WHEN compared with the committed rendering of the example fleet
+    // WHEN compared with the rendering of the example fleet
     // THEN the folders are the ones the cluster's kustomization.yaml lists, in order
     assert.deepEqual(stageDirs, (await committed("prod/endgame/kustomization.yaml")).resources);
     // AND each Kustomization has the path and the dependsOn shown, and rendered/flux/ lists them in that order

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import { compile } from "../../compiler/compile.js";
-import { REPO_ROOT, tempProject } from "../helpers.js";
+import { EXAMPLE_FLEET, tempProject } from "../helpers.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = (string | number)[];
@@ -40,8 +40,8 @@ const value: fc.Arbitrary<Json> = fc.oneof(scalar, fc.array(scalar, { maxLength:
 
 describe("fuzzing specs", () => {
   it("any mutation of the example fleet ends in located errors or in output that validates, never in a crash", { timeout: 120_000 }, async () => {
-    const original = parse(await readFile(path.join(REPO_ROOT, "clusters/prod/endgame.yaml"), "utf8")) as Json;
-    const pool = await readFile(path.join(REPO_ROOT, "clusters/pools.yaml"), "utf8");
+    const original = parse(await readFile(path.join(EXAMPLE_FLEET, "clusters/prod/endgame.yaml"), "utf8")) as Json;
+    const pool = await readFile(path.join(EXAMPLE_FLEET, "clusters/pools.yaml"), "utf8");
     const allPaths = paths(original);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(allPaths.length - 1), fc.option(value, { nil: undefined })), { minLength: 1, maxLength: 3 }), async (mutations) => {
