@@ -275,9 +275,15 @@ function displayPath(root: string, file: string, io: Io): string {
   return path.relative(io.cwd, path.join(root, file)) || file;
 }
 
-/** Prints errors and warnings; notes (suppressed findings) only where asked, as lint does. */
+const SEVERITY_ORDER = ["error", "warning", "note"];
+
+/**
+ * Prints errors, then warnings; notes (suppressed findings, pods below restricted) only where asked,
+ * as lint does. Errors come first so a long list of warnings never hides what stops a render.
+ */
 function printDiagnostics(diagnostics: readonly Diagnostic[], root: string, io: Io, write = io.err, withNotes = false): void {
-  for (const d of diagnostics) {
+  const ordered = [...diagnostics].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+  for (const d of ordered) {
     if (d.severity !== "note" || withNotes) write(formatText(d, (file) => displayPath(root, file, io)) + "\n");
   }
 }

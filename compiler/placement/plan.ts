@@ -70,7 +70,7 @@ export function planHostPaths(demands: readonly HostPathDemand[], fleet: Fleet, 
     ...allocation.failures.map((failure) => failureFinding(demandOf(failure.request), failure)),
     ...allocation.problems.map((problem) => problemFinding(demandOf(problem.request), problem)),
     ...allocation.conflicts.map((conflict) => conflictFinding(demandOf(conflict.request), conflict)),
-    ...allocation.placements.filter((p) => p.state === "released").map((p) => releasedFinding(p, clusters.has(p.cluster))),
+    ...releasedFindings(allocation.placements.filter((p) => p.state === "released"), (cluster) => clusters.has(cluster)),
     ...allocation.releases.flatMap(releaseFindings),
   );
   const byCluster = new Map<string, Placement[]>();
@@ -130,18 +130,29 @@ function problemFinding(demand: HostPathDemand, { placement, request, reason }: 
   }
 }
 
-/** A released volume holds its directory until the user frees it: say where, whose, and how. */
-function releasedFinding(placement: Placement, clusterExists: boolean): Finding {
-  const whose = clusterExists
-    ? `component ${placement.component} of cluster ${placement.cluster} has no replica that claims it any more`
-    : `cluster ${placement.cluster} is no longer in clusters/`;
-  const listed = placement.directory ? "" : `, which pool ${placement.pool} no longer lists,`;
-  return {
-    origin: placement.directory?.origin ?? placement.recorded!,
-    severity: "warning",
-    ruleId: ID,
-    message: `${placement.path} on node ${placement.node}${listed} holds the released volume of claim ${claimName(placement.claim)} (${whose}); it stays reserved so no other claim gets its data. Once the data is no longer needed, delete the claim and its PersistentVolume from the cluster and free the directory with ${releaseCommand(placement)}`,
-  };
+/**
+ * Released volumes hold their directories until the user frees them: one warning per cluster and
+ * pool, at the first directory's line, that says whose they are and gives the one command that frees
+ * them all, instead of a long warning per directory on every run.
+ */
+function releasedFindings(released: readonly Placement[], clusterExists: (cluster: string) => boolean): Finding[] {
+  const groups = new Map<string, Placement[]>();
+  for (const p of released) groups.set(`${p.cluster}\0${p.pool}`, [...groups.get(`${p.cluster}\0${p.pool}`) ?? [], p]);
+  return [...groups.values()].map((placements) => {
+    const [first] = placements as [Placement, ...Placement[]];
+    const components = [...new Set(placements.map((p) => p.component))].join(", ");
+    const whose = clusterExists(first.cluster)
+      ? `cluster ${first.cluster} has no replica that claims them any more (${components} scaled down)`
+      : `cluster ${first.cluster} is no longer in clusters/`;
+    const listed = placements.map((p) => `${p.node}:${p.path}${p.directory ? "" : " (no longer in the pool)"} for claim ${claimName(p.claim)}`).join(", ");
+    const command = `npx clusterc release --pool ${first.pool} ${placements.map((p) => `--node ${p.node} --path ${p.path}`).join(" ")}`;
+    return {
+      origin: first.directory?.origin ?? first.recorded!,
+      severity: "warning" as const,
+      ruleId: ID,
+      message: `${placements.length} released volume(s) of pool ${first.pool} keep their data and their directories, because ${whose}: ${listed}. Once the data is no longer needed, delete those claims and PersistentVolumes from the cluster and free the directories with: ${command}`,
+    };
+  });
 }
 
 function releaseFindings(outcome: ReleaseOutcome): Finding[] {
