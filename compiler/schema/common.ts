@@ -26,6 +26,14 @@ export const quantity = z
   .refine((value) => QUANTITY_PATTERN.test(value), { params: { expected: "a Kubernetes quantity such as 500m, 2, 10Gi" } })
   .meta({ title: "quantity" });
 
+/**
+ * A size of storage, with its unit: Kubernetes reads a bare number as bytes, so `size: 100` would
+ * be a 100-byte volume, never what anyone meant.
+ */
+export const storageSize = quantity
+  .refine((value) => /[KMGTPE]i?$|k$/.test(value), { params: { expected: "a size with its unit, such as 100Gi (a bare number is bytes)" } })
+  .meta({ title: "quantity" });
+
 export const clusterMetadata = z.strictObject({
   name: dnsLabel.describe("Cluster name, unique across the repository; prefixes every object name"),
   namespace: dnsLabel.optional().describe("Namespace of the cluster's objects (default: the cluster name)"),
@@ -54,7 +62,7 @@ export type ResourcesSpec = z.output<typeof resources>;
 
 export const storage = z
   .strictObject({
-    size: quantity.describe("Size of each replica's volume, e.g. 100Gi"),
+    size: storageSize.describe("Size of each replica's volume, e.g. 100Gi"),
     storageClassName: z.string().min(1).optional().describe("StorageClass for dynamically provisioned volumes"),
     hostPath: z
       .strictObject({ pool: dnsLabel.describe("Name of the HostPathPool that holds the volumes") })

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { API_VERSION, plainMetadata, quantity } from "./common.js";
+import { API_VERSION, plainMetadata, storageSize } from "./common.js";
 
 const directory = z.strictObject({
   path: z.string().min(1).describe("Absolute path of the directory on the node"),
-  capacity: quantity.describe("Space the directory offers to one volume, e.g. 100Gi"),
+  capacity: storageSize.describe("Space the directory offers to one volume, e.g. 100Gi"),
 });
 
 const node = z.strictObject({

@@ -33,6 +33,7 @@ const CASES: { fixture: string; expected: string[] }[] = [
   { fixture: "duplicate-key", expected: ["8:3: error yaml-duplicate-key"] },
   { fixture: "unknown-kind", expected: ["2:1: error schema-kind"] },
   { fixture: "unpinned-version", expected: ["5:3: error schema-value"] },
+  { fixture: "size-without-unit", expected: ["8:35: error schema-value"] },
   { fixture: "limits-below-requests", expected: ["10:5: error resource-defaults"] },
   { fixture: "both-storage-kinds", expected: ["6:69: error schema-value"] },
   { fixture: "client-peer-mixed", expected: ["11:9: error schema-value"] },
