@@ -1,5 +1,5 @@
 import { CacheEntries } from "./cache.js";
-import type { Finding } from "./diagnostics.js";
+import type { Finding, Origin } from "./diagnostics.js";
 import type { PodSecurityLevel } from "./engines/types.js";
 import type { HostPathDemand } from "./placement/demands.js";
 
@@ -19,15 +19,19 @@ export interface ClusterOutput {
   stages: string[];
   /** The Pod Security Standards level every pod of the cluster meets, which its namespace enforces; none for the fleet's own files. */
   podSecurity?: PodSecurityLevel;
+  /** Every nodePort its Services claim, with the spec field that asked: the fleet checks that none is taken twice. */
+  nodePorts?: NodePortClaim[];
 }
 
-interface CachedOutput {
-  key: string;
-  files: FileDigest[];
-  findings: Finding[];
-  stages: string[];
-  podSecurity?: PodSecurityLevel;
+/** A Service port that asks Kubernetes for a fixed port on every node. */
+export interface NodePortClaim {
+  port: number;
+  service: string;
+  origin: Origin;
 }
+
+/** An output as the cache keeps it: everything but the text, which is on disk. */
+type CachedOutput = { key: string } & Omit<ClusterOutput, "text">;
 
 interface Entry {
   /** The digest of everything a cluster's model depends on, and its hostPath demands for it. */
@@ -76,10 +80,12 @@ export class ClusterCache {
     if (cached?.key === key && this.isOnDisk(cached.files)) {
       if (current === undefined) this.entries.keep(cluster);
       else if (current.output !== cached) this.entries.set(cluster, { ...current, output: cached });
-      return { files: cached.files, findings: cached.findings, stages: cached.stages, ...(cached.podSecurity && { podSecurity: cached.podSecurity }) };
+      const { key: _, ...reused } = cached;
+      return reused;
     }
     const output = await compute();
-    this.entries.set(cluster, { ...current, output: { key, files: output.files, findings: output.findings, stages: output.stages, ...(output.podSecurity && { podSecurity: output.podSecurity }) } });
+    const { text: _, ...kept } = output;
+    this.entries.set(cluster, { ...current, output: { key, ...kept } });
     return output;
   }
 

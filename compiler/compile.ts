@@ -5,6 +5,7 @@ import { digest, textDigest } from "./cache.js";
 import { ClusterCache, DELIVERY, type ClusterOutput } from "./cluster-cache.js";
 import type { ClusterBuild, Engine } from "./engines/types.js";
 import { layoutCluster } from "./emit/layout.js";
+import { nodePortClaims, nodePortConflicts } from "./node-ports.js";
 import { CLUSTER_STATE_NAME, loadClusterStates, nextClusterState, recordedClusterStates, type ClusterStateEntry } from "./fleet/cluster-state.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
 import { layoutClusterStates, layoutPlacements } from "./emit/state-files.js";
@@ -109,6 +110,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
   findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today));
+  findings.push(...nodePortConflicts(outputs.flatMap((o) => o.nodePorts ?? [])));
   const planned = { fleet, placements: hostPaths.placements };
   if (findings.some((f) => f.severity === "error")) return finish(findings, [], planned);
 
@@ -142,7 +144,7 @@ async function compileCluster(build: ClusterBuild, context: RuleContext): Promis
   }
   findings.push(...await validateManifests(current.manifests));
   const layout = layoutCluster(current);
-  return { ...fileOutput(new Map(layout.files), findings, layout.stages), podSecurity: podsLevel(current) };
+  return { ...fileOutput(new Map(layout.files), findings, layout.stages), podSecurity: podsLevel(current), nodePorts: nodePortClaims(current.manifests) };
 }
 
 /** The Argo CD and Flux folders, checked against their CRDs' OpenAPI models. */
