@@ -1,6 +1,7 @@
 import { CacheEntries } from "./cache.js";
-import type { Finding, Origin } from "./diagnostics.js";
+import type { Finding } from "./diagnostics.js";
 import type { PodSecurityLevel } from "./engines/types.js";
+import type { NodePortClaim } from "./node-ports.js";
 import type { HostPathDemand } from "./placement/demands.js";
 
 /** One rendered file as the cache remembers it: its path under rendered/ and the digest of its bytes. */
@@ -21,13 +22,6 @@ export interface ClusterOutput {
   podSecurity?: PodSecurityLevel;
   /** Every nodePort its Services claim, with the spec field that asked: the fleet checks that none is taken twice. */
   nodePorts?: NodePortClaim[];
-}
-
-/** A Service port that asks Kubernetes for a fixed port on every node. */
-export interface NodePortClaim {
-  port: number;
-  service: string;
-  origin: Origin;
 }
 
 /** An output as the cache keeps it: everything but the text, which is on disk. */

@@ -1,9 +1,15 @@
 import type { V1Service } from "@kubernetes/client-node";
-import type { NodePortClaim } from "./cluster-cache.js";
-import { error, type Finding } from "./diagnostics.js";
+import { error, type Finding, type Origin } from "./diagnostics.js";
 import type { Manifest } from "./engines/types.js";
 
 export const NODE_PORT_RULE = "node-port-conflict";
+
+/** A Service port that asks Kubernetes for a fixed port on every node. */
+export interface NodePortClaim {
+  port: number;
+  service: string;
+  origin: Origin;
+}
 
 /** The fixed node ports a cluster's Services ask for. */
 export function nodePortClaims(manifests: readonly Manifest[]): NodePortClaim[] {

@@ -256,6 +256,11 @@ function blockedBy(request: VolumeRequest, withRoom: readonly PoolNode[], blocke
   return [...nodesOf].sort(([a], [b]) => compareText(a, b)).map(([component, nodes]) => ({ component, nodes }));
 }
 
+/** The zone of the node that holds a directory, as its pool names it; undefined where the pool names none. */
+export function zoneOf(pools: ReadonlyMap<string, HostPathPool>, directory: { pool: string; node: string }): string | undefined {
+  return pools.get(directory.pool)?.nodes.find((n) => n.name === directory.node)?.zone;
+}
+
 /** A previous placement as this render sees it: bound to its requester, or released. */
 function carriedOver(record: PlacementRecord, request: VolumeRequest | undefined, pools: ReadonlyMap<string, HostPathPool>): Placement {
   const node = pools.get(record.pool)?.nodes.find((n) => n.name === record.node);

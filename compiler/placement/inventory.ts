@@ -1,7 +1,7 @@
 import type { HostPathPool } from "../fleet/fleet.js";
 import { compareQuantities } from "../quantity.js";
 import { compareText } from "../text-order.js";
-import type { Placement } from "./allocate.js";
+import { zoneOf, type Placement } from "./allocate.js";
 import { claimOrdinal } from "./record.js";
 
 /** Who holds a directory: a current replica's claim (bound), or a claim no replica has any more whose data it keeps (released). */
@@ -113,7 +113,6 @@ function roomOf(nodes: readonly NodeUse[]): PoolUse["room"] {
 }
 
 function spreadOf(pools: ReadonlyMap<string, HostPathPool>, placements: readonly Placement[]): ClusterSpread[] {
-  const zoneOf = (pool: string, node: string) => pools.get(pool)?.nodes.find((n) => n.name === node)?.zone;
   const byComponent = new Map<string, Map<string, Placement[]>>();
   for (const p of placements) {
     const components = byComponent.get(p.cluster) ?? byComponent.set(p.cluster, new Map()).get(p.cluster)!;
@@ -123,7 +122,7 @@ function spreadOf(pools: ReadonlyMap<string, HostPathPool>, placements: readonly
     cluster,
     components: [...components].sort(([a], [b]) => compareText(a, b)).map(([component, list]): ComponentSpread => {
       const replicas = list.map((p): ReplicaUse => {
-        const zone = zoneOf(p.pool, p.node);
+        const zone = zoneOf(pools, p);
         return { ordinal: claimOrdinal(p.claim), pool: p.pool, node: p.node, ...(zone !== undefined && { zone }), path: p.path, state: p.state };
       }).sort((a, b) => a.ordinal - b.ordinal);
       const bound = replicas.filter((r) => r.state === "bound");

@@ -3,6 +3,7 @@ import { MANAGED_BY, SYNC_WAVE } from "../engines/shared/metadata.js";
 import { podSpecOf } from "../engines/shared/pods.js";
 import type { ClusterBuild, Component, KubeObject } from "../engines/types.js";
 import type { HostPathPool } from "../fleet/fleet.js";
+import { zoneOf } from "../placement/allocate.js";
 import { placementsOf } from "../placement/plan.js";
 import { claimOrdinal } from "../placement/record.js";
 import { editManifests, isWorkloadOf, workloadOf } from "./edit.js";
@@ -41,7 +42,7 @@ function zonesOf(component: Component, placements: ReturnType<typeof placementsO
   const zones = new Map<number, string>();
   for (const p of placements) {
     if (p.component !== component.name || p.state !== "bound") continue;
-    const zone = pools.get(p.pool)?.nodes.find((n) => n.name === p.node)?.zone;
+    const zone = zoneOf(pools, p);
     if (zone !== undefined) zones.set(claimOrdinal(p.claim), zone);
   }
   return zones;
