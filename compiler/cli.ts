@@ -20,18 +20,70 @@ const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
 const EXIT_USAGE = 2;
 
+/** Each command's usage line and what it does, as `clusterc COMMAND --help` prints it. */
+const COMMAND_HELP = {
+  render: {
+    usage: "clusterc render [--root DIR] [--only NAME...]",
+    summary: "write rendered/ from clusters/ and policies/",
+    options: [
+      ["--root DIR", "the project directory (default: the current directory)"],
+      ["--only NAME", "write only the named clusters' folders (and the fleet-wide files); repeatable"],
+    ],
+  },
+  check: {
+    usage: "clusterc check  [--root DIR]",
+    summary: "exit 1 if rendered/ is stale or a rule fails; print the diff",
+    options: [["--root DIR", "the project directory (default: the current directory)"]],
+  },
+  lint: {
+    usage: "clusterc lint   [--root DIR] [--format text|json|github]",
+    summary: "diagnostics only",
+    options: [
+      ["--root DIR", "the project directory (default: the current directory)"],
+      ["--format FORMAT", "text (default), json, or github (GitHub Actions annotations)"],
+    ],
+  },
+  release: {
+    usage: "clusterc release --pool POOL --node NODE --path DIR [--node NODE --path DIR...] [--root DIR]",
+    summary: "free directories that released hostPath volumes hold, then render",
+    options: [
+      ["--pool POOL", "the HostPathPool that lists the directories"],
+      ["--node NODE", "a node of the pool; one per directory, in the order of --path"],
+      ["--path DIR", "a directory on that node"],
+      ["--root DIR", "the project directory (default: the current directory)"],
+    ],
+  },
+  explain: {
+    usage: "clusterc explain CLUSTER [--root DIR]",
+    summary: "each effective setting of a cluster and which policy or spec line set it",
+    options: [["--root DIR", "the project directory (default: the current directory)"]],
+  },
+  pools: {
+    usage: "clusterc pools  [--root DIR] [--format text|json|markdown]",
+    summary: "who holds each hostPath directory, what is free, how replicas spread",
+    options: [
+      ["--root DIR", "the project directory (default: the current directory)"],
+      ["--format FORMAT", "text (default), json, or markdown (a pull-request comment)"],
+    ],
+  },
+} as const satisfies Record<string, { usage: string; summary: string; options: readonly (readonly [string, string])[] }>;
+type Command = keyof typeof COMMAND_HELP;
+
+const EXIT_CODES = "exit codes: 0 ok, 1 findings (errors in specs, broken rules, stale output), 2 usage or internal error";
+
 const USAGE = `usage:
-  clusterc render [--root DIR] [--only NAME...]   write rendered/ from clusters/ and policies/
-  clusterc check  [--root DIR]                    exit 1 if rendered/ is stale or a rule fails; print the diff
-  clusterc lint   [--root DIR] [--format text|json|github]   diagnostics only
-  clusterc release --pool POOL --node NODE --path DIR [--node NODE --path DIR...] [--root DIR]
-                                                  free directories that released hostPath volumes hold, then render
-  clusterc explain CLUSTER [--root DIR]           each effective setting of a cluster and which policy or spec line set it
-  clusterc pools  [--root DIR] [--format text|json|markdown]   who holds each hostPath directory, what is free, how replicas spread
+${Object.values(COMMAND_HELP).map((c) => `  ${c.usage}\n      ${c.summary}`).join("\n")}
 
   clusterc --version
+  clusterc COMMAND --help
 
-exit codes: 0 ok, 1 findings (errors in specs, broken rules, stale output), 2 usage or internal error`;
+${EXIT_CODES}`;
+
+function commandHelp(command: Command): string {
+  const { usage, summary, options } = COMMAND_HELP[command];
+  const width = Math.max(...options.map(([flag]) => flag.length));
+  return `usage: ${usage}\n\n${summary}\n\noptions:\n${options.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join("\n")}\n  ${"--help".padEnd(width)}  print this help\n\n${EXIT_CODES}`;
+}
 
 class UsageError extends Error {}
 
@@ -45,6 +97,10 @@ export interface Io {
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     const [command, ...rest] = argv;
+    if (command !== undefined && Object.hasOwn(COMMAND_HELP, command) && (rest.includes("--help") || rest.includes("-h"))) {
+      io.out(commandHelp(command as Command) + "\n");
+      return EXIT_OK;
+    }
     switch (command) {
       case "render": return await render(rest, io);
       case "check": return await check(rest, io);
@@ -118,22 +174,38 @@ async function release(args: readonly string[], io: Io): Promise<number> {
   }
   const directories = nodes.map((node, i) => ({ pool, node, path: paths[i]! }));
   const root = projectRoot(io, values.root);
-  const code = await writeRendered(root, { release: directories }, [], io);
+  const code = await writeRendered(root, { release: directories }, [], io, (result) => checkReleaseTargets(result, pool, nodes));
   if (code === EXIT_OK) io.err(directories.map((d) => `freed ${d.path} on node ${d.node} of pool ${d.pool}\n`).join(""));
   return code;
 }
 
 /**
+ * A pool or node that neither the pools nor the state file know is a typo on the command line, not
+ * a finding in the repository: a usage error that names what is known.
+ */
+function checkReleaseTargets(result: CompileResult, pool: string, nodes: readonly string[]): void {
+  const placed = result.placements ?? [];
+  const listed = result.fleet?.pools.get(pool);
+  const known = new Set([...result.fleet?.pools.keys() ?? [], ...placed.map((p) => p.pool)]);
+  if (!known.has(pool)) throw new UsageError(`release --pool: no HostPathPool named ${pool} (pools: ${[...known].sort().join(", ") || "none"})`);
+  const poolNodes = new Set([...listed?.nodes.map((n) => n.name) ?? [], ...placed.filter((p) => p.pool === pool).map((p) => p.node)]);
+  const unknown = [...new Set(nodes.filter((node) => !poolNodes.has(node)))];
+  if (unknown.length > 0) throw new UsageError(`release --node: pool ${pool} has no node named ${unknown.join(", ")} (nodes: ${[...poolNodes].sort().join(", ")})`);
+}
+
+/**
  * Compiles and writes the result into rendered/ (only the named clusters' folders with --only),
  * unless it has errors; under the lock, after finishing whatever a killed render left behind, so
- * the compile reads a whole tree and no other render writes in between.
+ * the compile reads a whole tree and no other render writes in between. `checkRequest` throws a
+ * usage error for a command line the compiled fleet refutes, before anything is printed or written.
  */
-async function writeRendered(root: string, options: CompileOptions, only: readonly string[], io: Io): Promise<number> {
+async function writeRendered(root: string, options: CompileOptions, only: readonly string[], io: Io, checkRequest?: (result: CompileResult) => void): Promise<number> {
   return withLock(root, async () => {
     const recovered = finishInterruptedRender(root);
     if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
     const onDisk = scanRendered(root);
     const result = await compileCached(root, options, onDisk);
+    checkRequest?.(result);
     printDiagnostics(result.diagnostics, root, io);
     if (hasErrors(result.diagnostics)) {
       io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
@@ -202,7 +274,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
   io.out(difference.patch);
   const list = (label: string, files: string[]) => files.map((f) => `  ${label} ${RENDERED_DIR}/${f}\n`).join("");
   io.err(
-    `${RENDERED_DIR}/ is stale: ${difference.missing.length} missing, ${difference.changed.length} changed, ${difference.extra.length} no longer produced\n` +
+    `${RENDERED_DIR}/ is stale: ${difference.missing.length} missing, ${difference.changed.length} changed, ${difference.extra.length} extra (no spec produces them)\n` +
       list("missing:", difference.missing) + list("changed:", difference.changed) + list("extra:  ", difference.extra) +
       `run \`npx clusterc render\` and commit the result\n`,
   );

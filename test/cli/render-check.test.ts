@@ -54,6 +54,9 @@ describe("clusterc render and check", () => {
     assert.equal(stale.code, 1);
     assert.match(stale.stderr, /missing: rendered\/orders\/0-pd\/service-orders-pd\.yaml/);
     assert.match(stale.stderr, /extra: +rendered\/old\/service-gone\.yaml/);
+    // AND the summary calls those files what the list calls them: one name for one thing
+    assert.match(stale.stderr, /is stale: 1 missing, 0 changed, 1 extra \(no spec produces them\)$/m);
+    assert.doesNotMatch(stale.stderr, /no longer produced/);
     assert.equal(rendered.code, 0);
     assert.ok(files.has("orders/0-pd/service-orders-pd.yaml"));
     assert.ok(![...files.keys()].some((f) => f.startsWith("old/")));
@@ -186,6 +189,28 @@ describe("small things a CLI user expects", () => {
     assert.equal(code, 0);
     assert.equal(stdout, `clusterc ${version}\n`);
   });
+
+  // Each command's own options, as its parser accepts them: the help must not leave one out.
+  const OPTIONS: Record<string, string[]> = {
+    render: ["--root", "--only"], check: ["--root"], lint: ["--root", "--format"],
+    release: ["--pool", "--node", "--path", "--root"], explain: ["--root"], pools: ["--root", "--format"],
+  };
+  for (const [command, options] of Object.entries(OPTIONS)) {
+    it(`${command} --help prints that command's usage and options and exits 0, even outside a project`, async () => {
+      // GIVEN a directory that is no clusterc project
+      const project = await tempProject({});
+      // WHEN a user asks a command for help
+      const { code, stdout, stderr } = await runCli([command, "--help"], project.root);
+      const short = await runCli([command, "-h"], project.root);
+      await project.cleanup();
+      // THEN it prints the command's usage line and every option it takes, nothing else's, and exits 0
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, new RegExp(`^usage: clusterc ${command} `));
+      for (const option of options) assert.match(stdout, new RegExp(`^  ${option} `, "m"));
+      assert.deepEqual(stdout.match(/^  --\S+/gm)!.map((o) => o.trim()).sort(), [...options, "--help"].sort());
+      assert.equal(short.stdout, stdout);
+    });
+  }
 
   it("lint says so when it has nothing to report, instead of printing nothing", async () => {
     const project = await tempProject({ "clusters/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC) });

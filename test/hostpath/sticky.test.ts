@@ -120,15 +120,30 @@ describe("sticky hostPath placement", () => {
     const held = stateOf(rendered.files)[0]!;
     // WHEN a user releases the directory of a current replica, or one that holds nothing
     const bound = await clusterc(root, "release", "--pool", "dc1", "--node", held.node, "--path", held.path);
-    const unknown = await clusterc(root, "release", "--pool", "dc1", "--node", "n9", "--path", "/data/pv/a");
+    const unknown = await clusterc(root, "release", "--pool", "dc1", "--node", "n1", "--path", "/data/pv/none");
     const usage = await clusterc(root, "release", "--pool", "dc1", "--node", "n1");
     // THEN both fail, pointing into the state file, and rendered/ is untouched
     assert.equal(bound.code, 1);
     assert.match(bound.stderr, new RegExp(`^rendered/hostpath-placements\\.yaml:\\d+:\\d+: error hostpath-layout clusterc release: ${held.path} on node ${held.node} of pool dc1 holds the volume of claim ${claimOf(held)}, a current replica`, "m"));
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /error hostpath-layout clusterc release: no placement holds \/data\/pv\/a on node n9 of pool dc1/);
+    assert.match(unknown.stderr, /error hostpath-layout clusterc release: no placement holds \/data\/pv\/none on node n1 of pool dc1/);
     assert.equal(usage.code, 2);
     for (const result of [bound, unknown, usage]) assert.deepEqual(result.files, rendered.files);
+  }));
+
+  it("release with a pool or node that does not exist is a usage error that names the known ones, changing nothing", () => withProject(async (root) => {
+    // GIVEN orders rendered on pool dc1 (nodes n1..n4)
+    await writeClusters(root, { "pool.yaml": poolYaml(FOUR_NODES), "orders.yaml": clusterYaml("orders", { pd: 3, tikv: 3 }) });
+    const before = await clusterc(root, "render");
+    // WHEN a user mistypes the pool, or a node
+    const pool = await clusterc(root, "release", "--pool", "dc9", "--node", "n1", "--path", "/data/pv/a");
+    const node = await clusterc(root, "release", "--pool", "dc1", "--node", "n1", "--path", "/data/pv/a", "--node", "n9", "--path", "/data/pv/a");
+    // THEN each exits 2 like any other usage error, says which name is unknown and which are known, and writes nothing
+    assert.equal(pool.code, 2);
+    assert.match(pool.stderr, /^clusterc: release --pool: no HostPathPool named dc9 \(pools: dc1\)$/m);
+    assert.equal(node.code, 2);
+    assert.match(node.stderr, /^clusterc: release --node: pool dc1 has no node named n9 \(nodes: n1, n2, n3, n4\)$/m);
+    for (const result of [pool, node]) assert.deepEqual(result.files, before.files);
   }));
 
   it("a directory that leaves the pool, or shrinks below its claim, is an error naming claim, node and path, not a move", () => withProject(async (root) => {
