@@ -11,6 +11,9 @@ interface JsonSchema {
   required?: string[];
   items?: JsonSchema;
   anyOf?: JsonSchema[];
+  /** Of a record: its keys (an enum when only some are allowed) and every value's schema. */
+  propertyNames?: JsonSchema;
+  additionalProperties?: JsonSchema | boolean;
 }
 
 /**
@@ -42,6 +45,19 @@ function typeName(field: JsonSchema): string {
   if (field.title) return field.title;
   if (field.enum) return field.enum.map((v) => `\`${String(v)}\``).join(" \\| ");
   if (field.items) return `list of ${field.items.type === "object" ? "maps" : `${typeName(field.items)}s`}`;
-  if (field.type === "object") return field.properties ? "map" : "map of strings";
+  if (field.type === "object") return field.properties ? "map" : recordName(field);
   return field.type ?? field.anyOf?.map(typeName).join(" or ") ?? "any";
+}
+
+/** A record by its keys and values: `map of strings`, or `map from \`A\` \| \`B\` to maps of maps`. */
+function recordName(field: JsonSchema): string {
+  const keys = field.propertyNames?.enum;
+  const values = typeof field.additionalProperties === "object" ? pluralName(field.additionalProperties) : "values";
+  return keys ? `map from ${keys.map((k) => `\`${String(k)}\``).join(" \\| ")} to ${values}` : `map of ${values}`;
+}
+
+function pluralName(field: JsonSchema): string {
+  if (field.type === "object") return field.properties ? "maps" : recordName(field).replace(/^map/, "maps");
+  const name = typeName(field);
+  return name === "any" ? "values" : `${name}s`;
 }

@@ -25,6 +25,16 @@ describe("README", () => {
     });
   }
 
+  it("types a map by its keys and values: a Policy's spec.defaults is kinds to components to resources, not strings", () => {
+    // GIVEN the Policy field table generated from the schema
+    const rows = fieldReference(DOCUMENT_SCHEMAS.Policy).split("\n");
+    const typeOf = (field: string) => rows.find((row) => row.startsWith(`| \`${field}\` |`))!.split(" | ")[1];
+    // THEN spec.defaults names the cluster kinds it accepts and says its values are maps (component -> resources)
+    assert.equal(typeOf("spec.defaults"), "map from `TiDBCluster` \\| `MySQLCluster` \\| `VitessCluster` \\| `AntDBCluster` to maps of maps");
+    // AND a map of labels is still a map of strings
+    assert.equal(typeOf("spec.selector.matchLabels"), "map of strings");
+  });
+
   it("lists every rule ID in the rules table", async () => {
     const text = await readme();
     for (const rule of RULES) assert.match(text, new RegExp(`^\\| \`${rule.id}\``, "m"), rule.id);
