@@ -16,6 +16,8 @@ export interface Diagnostic {
   severity: Severity;
   ruleId: string;
   message: string;
+  /** Other lines that explain the finding, such as the policy line that set a bound it breaks. */
+  related?: { file: string; line: number; col: number; message: string }[];
 }
 
 /** A location inside a parsed source document, resolved to line/col by source/locate. */
@@ -35,6 +37,8 @@ export interface Finding {
   severity: Severity;
   ruleId: string;
   message: string;
+  /** Other places that explain it, resolved to Diagnostic.related. */
+  related?: { origin: Origin; message: string }[];
 }
 
 export function warning(origin: Origin, ruleId: string, message: string): Finding {
@@ -59,7 +63,11 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   );
 }
 
-/** `FILE:LINE:COL: error RULE-ID message`, the one-line format every command prints. */
+/**
+ * `FILE:LINE:COL: error RULE-ID message`, the one-line format every command prints, then one
+ * indented `MESSAGE at FILE:LINE:COL` line per related location.
+ */
 export function formatText(d: Diagnostic, displayFile: (file: string) => string = (f) => f): string {
-  return `${displayFile(d.file)}:${d.line}:${d.col}: ${d.severity} ${d.ruleId} ${d.message}`;
+  const related = (d.related ?? []).map((r) => `\n  ${r.message} at ${displayFile(r.file)}:${r.line}:${r.col}`).join("");
+  return `${displayFile(d.file)}:${d.line}:${d.col}: ${d.severity} ${d.ruleId} ${d.message}${related}`;
 }

@@ -65,6 +65,22 @@ export interface ClusterPolicy {
   exceptions: ClusterException[];
 }
 
+/**
+ * The containers no engine sizes (init containers, sidecars, hook Jobs' containers): one component
+ * of every cluster kind, so policies (`defaults.<kind>.helpers`) and the spec (`spec.helpers.resources`)
+ * size them through the same layers as the engine's own components.
+ */
+export const HELPERS: ComponentResourceDefaults = {
+  component: "helpers",
+  defaults: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+  specPath: ["helpers"],
+};
+
+/** The components whose resources layer for a kind: the engine's, then the helpers. */
+function layeredComponents(engineComponents: readonly ComponentResourceDefaults[]): ComponentResourceDefaults[] {
+  return [...engineComponents, HELPERS];
+}
+
 const SIDES: readonly ResourceSide[] = ["requests", "limits"];
 const NAMES: readonly ResourceName[] = ["cpu", "memory"];
 
@@ -75,7 +91,7 @@ export function selects(policy: Policy, labels: Readonly<Record<string, string>>
 /** Checks that a policy's defaults name components its cluster kinds have. */
 export function policyDefaultFindings(policy: Policy, componentsOf: (kind: string) => readonly ComponentResourceDefaults[]): Finding[] {
   return Object.entries(policy.spec.defaults ?? {}).flatMap(([kind, components]) => {
-    const known = componentsOf(kind).map((c) => c.component);
+    const known = layeredComponents(componentsOf(kind)).map((c) => c.component);
     return Object.keys(components ?? {})
       .filter((component) => !known.includes(component))
       .map((component) => error({ ...policy.origin, path: ["spec", "defaults", kind, component] }, "policy-defaults",
@@ -85,7 +101,8 @@ export function policyDefaultFindings(policy: Policy, componentsOf: (kind: strin
 
 /**
  * Layers one cluster's settings: built-in engine defaults < the policies that select it, in file-name
- * order (a later policy overrides an earlier one, value by value) < the spec.
+ * order (a later policy overrides an earlier one, value by value) < the spec. `components` are the
+ * engine's; the helpers are layered for every kind.
  */
 export function clusterPolicy(
   kind: string,
@@ -108,7 +125,7 @@ export function clusterPolicy(
   }));
   return {
     policies: applying.map((p) => p.name),
-    resources: Object.fromEntries(components.map((c) => [c.component, componentResources(kind, c, spec, specOrigin, applying)])),
+    resources: Object.fromEntries(layeredComponents(components).map((c) => [c.component, componentResources(kind, c, spec, specOrigin, applying)])),
     ...optional("antiAffinity", last((p) => p.spec.rules?.antiAffinity, ["rules", "antiAffinity"])),
     ...optional("forbidTags", last((p) => p.spec.rules?.images?.forbidTags, ["rules", "images", "forbidTags"])),
     ...optional("allowedRegistries", last((p) => p.spec.rules?.images?.allowedRegistries, ["rules", "images", "allowedRegistries"])),

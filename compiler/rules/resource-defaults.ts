@@ -1,7 +1,7 @@
 import type { V1ResourceRequirements } from "@kubernetes/client-node";
 import { error, type Finding } from "../diagnostics.js";
 import { containersOf, podSpecOf } from "../engines/shared/pods.js";
-import type { Resources } from "../fleet/policy.js";
+import { HELPERS, resourceValues, type Resources } from "../fleet/policy.js";
 import type { ClusterBuild } from "../engines/types.js";
 import { compareQuantities } from "../quantity.js";
 import { editManifests } from "./edit.js";
@@ -9,28 +9,28 @@ import type { Rule } from "./types.js";
 
 const ID = "resource-defaults";
 
-/** What a container that no engine sized gets: init containers, sidecars and one-shot Jobs are small. */
-export const HELPER_RESOURCES: Resources = {
-  requests: { cpu: "100m", memory: "128Mi" },
-  limits: { cpu: "500m", memory: "256Mi" },
-};
-
-/** Every container gets requests and limits; a limit below its request is an error on the spec. */
+/**
+ * Every container gets requests and limits: one that no engine sized (init containers, sidecars,
+ * hook Jobs) gets the cluster's layered helpers resources. A limit below its request is an error on the spec.
+ */
 export const resourceDefaults: Rule = {
   id: ID,
   description: "every container has CPU and memory requests and limits, and no limit is below its request",
   run(builds) {
-    const sized = builds.map((build) => editManifests(build, (o) => podSpecOf(o) !== undefined, (object) => {
-      for (const container of containersOf(podSpecOf(object)!)) container.resources = withDefaults(container.resources);
-    }));
+    const sized = builds.map((build) => {
+      const helpers = resourceValues(build.cluster.policy.resources[HELPERS.component]!);
+      return editManifests(build, (o) => podSpecOf(o) !== undefined, (object) => {
+        for (const container of containersOf(podSpecOf(object)!)) container.resources = withDefaults(container.resources, helpers);
+      });
+    });
     return { builds: sized, findings: sized.flatMap(limitsBelowRequests) };
   },
 };
 
-function withDefaults(resources: V1ResourceRequirements | undefined): V1ResourceRequirements {
+function withDefaults(resources: V1ResourceRequirements | undefined, helpers: Resources): V1ResourceRequirements {
   return {
-    requests: { ...HELPER_RESOURCES.requests, ...resources?.requests },
-    limits: { ...HELPER_RESOURCES.limits, ...resources?.limits },
+    requests: { ...helpers.requests, ...resources?.requests },
+    limits: { ...helpers.limits, ...resources?.limits },
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clusterDocument, networkPeer, replicas, resources, storage } from "./common.js";
+import { clusterDocument, helpers, networkPeer, replicas, resources, storage } from "./common.js";
 
 export const antdbClusterSpec = z.strictObject({
   image: z.string().min(1).describe("The AntDB image every component runs (built as in the source article: the AntDB rpm under /opt/app/antdb, user antdb)"),
@@ -32,6 +32,7 @@ export const antdbClusterSpec = z.strictObject({
     .default({})
     .describe("The cluster manager (adbmgr) that initialises and registers every node"),
   storage: storage.describe("Data volume of every component's pod (gc, gcs, cn, dn, ds, mgr)"),
+  helpers: helpers.optional(),
 });
 
 export const antdbClusterDocument = clusterDocument("AntDBCluster", antdbClusterSpec);

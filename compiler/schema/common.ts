@@ -60,6 +60,11 @@ export const resources = z.strictObject({
 });
 export type ResourcesSpec = z.output<typeof resources>;
 
+/** The containers no engine sizes itself, in every cluster kind: init containers, sidecars, hook Jobs. */
+export const helpers = z.strictObject({
+  resources: resources.optional().describe("Overrides the built-in resources of those containers: requests 100m CPU, 128Mi memory; limits 500m, 256Mi"),
+}).describe("The containers the engine does not size itself: init containers, sidecars and hook Jobs' containers (README: Policy, Helpers)");
+
 export const storage = z
   .strictObject({
     size: storageSize.describe("Size of each replica's volume, e.g. 100Gi"),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clusterDocument, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
+import { clusterDocument, helpers, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
 import { seriesOf } from "./mysql-versions.js";
 
 const SUPPORTED = "8.0.23 or a later 8.0 release, or any 8.4 LTS release";
@@ -27,6 +27,7 @@ export const mysqlClusterSpec = z
     rootPassword: secretSource.describe("The root password (MYSQL_ROOT_PASSWORD); XtraBackup and the sidecar log in with it"),
     replicationPassword: secretSource.optional()
       .describe("Password of the replication user repl; default: key replication-password of rootPassword's Secret"),
+    helpers: helpers.optional(),
   })
   .superRefine((value, ctx) => {
     if (value.replicationPassword === undefined && value.rootPassword.externalSecret !== undefined) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clusterDocument, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
+import { clusterDocument, helpers, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
 
 const nodePort = z.number().int().min(30000).max(32767);
 
@@ -72,6 +72,7 @@ export const tidbClusterSpec = z.strictObject({
     .default({ replicas: 2, workload: "Deployment", service: { type: "ClusterIP" } })
     .describe("TiDB: the stateless SQL layer"),
   rootPassword: secretSource.describe("The root password: TiDB sets it when it bootstraps, the init Job on a TiDB that has none"),
+  helpers: helpers.optional(),
 });
 
 export const tidbClusterDocument = clusterDocument("TiDBCluster", tidbClusterSpec);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clusterDocument, dnsLabel, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
+import { clusterDocument, dnsLabel, helpers, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
 import { shardList, shardRangeIssues, shardSlug } from "./key-ranges.js";
 import { tabletUidBase } from "./tablet-uids.js";
 
@@ -63,6 +63,7 @@ export const vitessClusterSpec = z.strictObject({
   vttablet: resourcesOnly("vttablet").optional().describe("Resources of every tablet's vttablet container"),
   mysqld: resourcesOnly("mysqld").optional().describe("Resources of every tablet's mysqld (mysqlctld) container"),
   keyspaces: z.array(keyspace).min(1).describe("Keyspaces, their shards and tablets"),
+  helpers: helpers.optional(),
 }).superRefine((spec, ctx) => {
   const seen = new Set<string>();
   spec.keyspaces.forEach((ks, k) => {

@@ -41,7 +41,8 @@ function rangeStart(node: unknown): number | undefined {
 export function locateFindings(findings: readonly Finding[], files: ReadonlyMap<string, SourceFile>): Diagnostic[] {
   return findings.map((finding) => {
     const { line, col } = locateOrigin(finding.origin, files);
-    return { file: finding.origin.file, line, col, severity: finding.severity, ruleId: finding.ruleId, message: finding.message };
+    const related = finding.related?.map(({ origin, message }) => ({ file: origin.file, ...locateOrigin(origin, files), message }));
+    return { file: finding.origin.file, line, col, severity: finding.severity, ruleId: finding.ruleId, message: finding.message, ...(related && { related }) };
   });
 }
 

@@ -69,7 +69,7 @@ describe("policies", () => {
       "clusters/a.yaml": cluster("alpha", "env: prod"),
     });
     assert.deepEqual(diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.ruleId}`), ["policies/p.yaml:7:7 policy-defaults"]);
-    assert.match(diagnostics[0]!.message, /TiDBCluster has no component "tikvv" \(components: pd, tikv, tidb\)/);
+    assert.match(diagnostics[0]!.message, /TiDBCluster has no component "tikvv" \(components: pd, tikv, tidb, helpers\)/);
   });
 
   it("live in policies/, and specs in clusters/", async () => {
