@@ -304,7 +304,7 @@ async function explain(args: readonly string[], io: Io): Promise<number> {
   const cluster = result.fleet?.clusters.find((c) => c.name === name);
   if (!cluster) {
     printDiagnostics(result.diagnostics, root, io);
-    if (hasErrors(result.diagnostics) && !result.fleet) return EXIT_FINDINGS;
+    if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;
     throw new UsageError(`no cluster named ${name}`);
   }
   io.out(explainCluster(cluster, result.locate));

@@ -8,6 +8,7 @@ import { layoutCluster } from "./emit/layout.js";
 import { nodePortClaims, nodePortConflicts } from "./node-ports.js";
 import { CLUSTER_STATE_NAME, loadClusterStates, nextClusterState, recordedClusterStates, type ClusterStateEntry } from "./fleet/cluster-state.js";
 import { buildFleet, type Cluster, type Fleet } from "./fleet/fleet.js";
+import { stoppedBy } from "./fleet/stopped.js";
 import { layoutClusterStates, layoutPlacements } from "./emit/state-files.js";
 import { deliveryFolders, layoutDelivery, type DeliveryFolder } from "./gitops/delivery.js";
 import { deliveredCluster, namespaceLevels } from "./gitops/metadata.js";
@@ -53,8 +54,9 @@ export interface CompileOptions {
 
 /**
  * Runs every stage in order: source, schema, fleet, engines, rules, validate, emit. Each stage
- * reports all it finds; a stage that found errors is the last one run, since later stages would
- * only repeat them. Nothing here touches rendered/.
+ * reports all it finds. Errors in a cluster's own spec document stop only that cluster: the others
+ * still go through the engines and rules, so one run reports everything (see fleet/stopped). With
+ * any error nothing is emitted. Nothing here touches rendered/.
  */
 export async function compile(root: string, options: CompileOptions = {}): Promise<CompileResult> {
   const today = options.today ?? new Date().toISOString().slice(0, 10);
@@ -83,9 +85,11 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   findings.push(...schema.findings);
   const fleetResult = buildFleet(schema.documents, (kind) => ENGINES[kind as keyof typeof ENGINES]?.resourceDefaults ?? []);
   findings.push(...fleetResult.findings);
-  if (findings.some((f) => f.severity === "error")) return finish(findings);
+  const stopped = stoppedBy(findings.filter((f) => f.severity === "error"), documents);
+  if (stopped.all) return finish(findings);
 
-  const { fleet } = fleetResult;
+  const fleet: Fleet = { ...fleetResult.fleet, clusters: fleetResult.fleet.clusters.filter((c) => !stopped.clusters.has(c.name)) };
+  const held = (cluster: string) => stopped.clusters.has(cluster);
   const cache = options.cache ?? new ClusterCache();
   const shared = sharedInputs(sources.files, schema.documents);
   // A cluster's input: its spec document and file (the file's folder is its output folder), and every policy and pool.
@@ -99,7 +103,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const builds = new Map<string, ClusterBuild>();
   const buildOf = (cluster: Cluster) => builds.get(cluster.name) ?? builds.set(cluster.name, engineOf(cluster).expand(cluster, states.get(cluster.name)!)).get(cluster.name)!;
   const demands = fleet.clusters.flatMap((cluster) => cache.demandsFor(cluster.name, inputOf(cluster), () => hostPathDemands(buildOf(cluster))));
-  const hostPaths = planHostPaths(demands, fleet, previous.placements, options.release);
+  const hostPaths = planHostPaths(demands, fleet, previous.placements, options.release, held);
   const context: RuleContext = { fleet, hostPaths, clusterStates: recorded.states };
   const outputs: ClusterOutput[] = [];
   for (const cluster of fleet.clusters) {
@@ -109,7 +113,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
     outputs.push(await cache.outputFor(cluster.name, key, () => compileCluster(buildOf(cluster), context)));
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
-  findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today));
+  findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today, held));
   findings.push(...nodePortConflicts(outputs.flatMap((o) => o.nodePorts ?? [])));
   const planned = { fleet, placements: hostPaths.placements };
   if (findings.some((f) => f.severity === "error")) return finish(findings, [], planned);

@@ -5,9 +5,10 @@ import type { Fleet } from "./fleet/fleet.js";
  * Applies the policies' exceptions: a finding of rule R on cluster C that an unexpired exception
  * covers becomes a note that says who accepted it and why. Exceptions themselves are checked: an
  * unknown rule is an error, an expired one is an error (and suppresses nothing), one for a cluster
- * that does not exist is a warning.
+ * that does not exist is a warning; one for a cluster that exists but was not compiled (`stopped`:
+ * its spec has errors) is not.
  */
-export function applyExceptions(findings: readonly Finding[], fleet: Fleet, ruleIds: readonly string[], today: string): Finding[] {
+export function applyExceptions(findings: readonly Finding[], fleet: Fleet, ruleIds: readonly string[], today: string, stopped: (cluster: string) => boolean = () => false): Finding[] {
   const problems: Finding[] = [];
   for (const policy of fleet.policies) {
     (policy.spec.exceptions ?? []).forEach((exception, i) => {
@@ -19,7 +20,7 @@ export function applyExceptions(findings: readonly Finding[], fleet: Fleet, rule
         problems.push(error(at("expires"), "policy-exception-expired",
           `the exception for ${exception.rule} on cluster ${exception.cluster} expired on ${exception.expires}; fix the finding, or renew the exception with a new date and reason`));
       }
-      if (!fleet.clusters.some((c) => c.name === exception.cluster)) {
+      if (!stopped(exception.cluster) && !fleet.clusters.some((c) => c.name === exception.cluster)) {
         problems.push(warning(at("cluster"), "policy-exception", `no cluster "${exception.cluster}"; remove the exception or fix the name`));
       }
     });

@@ -107,12 +107,16 @@ export interface Allocation {
  * then one with the fewest volumes of components it should avoid, then the least loaded one, then
  * the smallest directory that fits, so the layout is spread and deterministic for a given request
  * order. A request whose new claims cannot all be placed is reported and places none of them.
+ *
+ * The placements of a cluster `isHeld` says is held (one whose spec has errors, so it asks for nothing this run)
+ * keep the state they were recorded with: its directories stay its own, bound or released as before.
  */
 export function allocateVolumes(
   requests: readonly VolumeRequest[],
   pools: ReadonlyMap<string, HostPathPool>,
   previous: readonly PlacementRecord[] = [],
   release: readonly DirectoryRef[] = [],
+  isHeld: (cluster: string) => boolean = () => false,
 ): Allocation {
   const requestOf = new Map(requests.flatMap((request) => request.claims.map((claim) => [claimKey(claim), request] as const)));
   const relations = relationsOf(requests);
@@ -140,7 +144,7 @@ export function allocateVolumes(
 
   for (const record of previous) {
     const request = requestOf.get(claimKey(record.claim));
-    const placement = carriedOver(record, request, pools);
+    const placement = carriedOver(record, request, pools, isHeld(record.cluster));
     const reason = request && problemOf(placement, request);
     const asked = releases.get(directoryKey(record));
     if (asked) {
@@ -234,7 +238,8 @@ function relationsOf(requests: readonly VolumeRequest[]): Relations {
 function keptConflicts(onNode: ReadonlyMap<string, Placement[]>, relations: Relations, requestOf: ReadonlyMap<string, VolumeRequest>): PlacementConflict[] {
   const conflicts: PlacementConflict[] = [];
   for (const placements of onNode.values()) {
-    const bound = placements.filter((p) => p.state === "bound");
+    // a held cluster's volumes are bound without a request this run: nothing to judge them against
+    const bound = placements.filter((p) => p.state === "bound" && requestOf.has(claimKey(p.claim)));
     bound.forEach((placement, i) => {
       for (const other of bound.slice(0, i)) {
         if (other.cluster !== placement.cluster || !relations.required(placement.cluster, placement.component).has(other.component)) continue;
@@ -261,8 +266,8 @@ export function zoneOf(pools: ReadonlyMap<string, HostPathPool>, directory: { po
   return pools.get(directory.pool)?.nodes.find((n) => n.name === directory.node)?.zone;
 }
 
-/** A previous placement as this render sees it: bound to its requester, or released. */
-function carriedOver(record: PlacementRecord, request: VolumeRequest | undefined, pools: ReadonlyMap<string, HostPathPool>): Placement {
+/** A previous placement as this render sees it: bound to its requester, released, or as recorded while its cluster is held. */
+function carriedOver(record: PlacementRecord, request: VolumeRequest | undefined, pools: ReadonlyMap<string, HostPathPool>, held: boolean): Placement {
   const node = pools.get(record.pool)?.nodes.find((n) => n.name === record.node);
   const directory = node?.directories.find((d) => d.path === record.path);
   return {
@@ -272,7 +277,7 @@ function carriedOver(record: PlacementRecord, request: VolumeRequest | undefined
     claim: record.claim,
     cluster: request?.cluster ?? record.cluster,
     component: request?.component ?? record.component,
-    state: request ? "bound" : "released",
+    state: request ? "bound" : held ? record.state : "released",
     hostPathType: record.hostPathType,
     ...(directory && { directory }),
     recorded: record.origin,

@@ -48,8 +48,12 @@ function judge(directory: string): string | undefined {
 /**
  * Allocates the volume of every replica the demands ask for, keeping what the last render placed
  * (`previous`, from the state file). `release` frees directories first, as `clusterc release` asks.
+ * The placements of `held` clusters (not compiled: their specs have errors) stay as recorded, and
+ * are not reported as released.
  */
-export function planHostPaths(demands: readonly HostPathDemand[], fleet: Fleet, previous: readonly PlacementRecord[], release: readonly DirectoryRef[] = []): HostPathPlan {
+export function planHostPaths(
+  demands: readonly HostPathDemand[], fleet: Fleet, previous: readonly PlacementRecord[], release: readonly DirectoryRef[] = [], held: (cluster: string) => boolean = () => false,
+): HostPathPlan {
   const findings: Finding[] = [...fleet.pools.values()].flatMap(poolPathFindings);
   const requests: { demand: HostPathDemand; request: VolumeRequest }[] = [];
   for (const demand of demands) {
@@ -63,14 +67,14 @@ export function planHostPaths(demands: readonly HostPathDemand[], fleet: Fleet, 
     const { cluster, component, size, claims, allowedPrefixes, apartFrom, preferApartFrom } = demand;
     requests.push({ demand, request: { cluster, component, pool, size, claims, ...(allowedPrefixes && { allowedPrefixes }), apartFrom, preferApartFrom } });
   }
-  const allocation = allocateVolumes(requests.map((r) => r.request), fleet.pools, previous, release);
+  const allocation = allocateVolumes(requests.map((r) => r.request), fleet.pools, previous, release, held);
   const demandOf = (request: VolumeRequest) => requests.find((r) => r.request === request)!.demand;
   const clusters = new Set(fleet.clusters.map((c) => c.name));
   findings.push(
     ...allocation.failures.map((failure) => failureFinding(demandOf(failure.request), failure)),
     ...allocation.problems.map((problem) => problemFinding(demandOf(problem.request), problem)),
     ...allocation.conflicts.map((conflict) => conflictFinding(demandOf(conflict.request), conflict)),
-    ...releasedFindings(allocation.placements.filter((p) => p.state === "released"), (cluster) => clusters.has(cluster)),
+    ...releasedFindings(allocation.placements.filter((p) => p.state === "released" && !held(p.cluster)), (cluster) => clusters.has(cluster)),
     ...allocation.releases.flatMap(releaseFindings),
   );
   const byCluster = new Map<string, Placement[]>();

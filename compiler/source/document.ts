@@ -10,4 +10,9 @@ export interface SourceDocument {
   value: unknown;
   /** What schema/ made of the value, when the cache knows it passed its schema without findings. */
   checked?: unknown;
+  /**
+   * For a document that could not be read: its `kind` and `metadata.name` as far as the parser got,
+   * so a syntax error stops only the cluster it is in.
+   */
+  header?: { kind?: unknown; name?: unknown };
 }

@@ -149,7 +149,8 @@ function parseSource(file: string, text: string, digest: string, findings: Findi
       }
     }
     if (document.contents !== null || errorFindings.length > 0) {
-      source.documents.push({ file, index, value });
+      const header = value === undefined ? { header: { kind: document.get("kind"), name: document.getIn(["metadata", "name"]) } } : {};
+      source.documents.push({ file, index, value, ...header });
     }
   });
   return source;
