@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Finding, Origin } from "../diagnostics.js";
 import { loadStateFile, type StateFile } from "../fleet/state-file.js";
@@ -47,9 +48,15 @@ const placementsDocument = z
   .strictObject({
     apiVersion: z.literal(API_VERSION),
     kind: z.literal("HostPathPlacements"),
+    digest: z.string().optional()
+      .describe("Digest of the entries as render wrote them, so a hand edit is told apart from a change of the pools; absent in files of earlier versions"),
     placements: z.array(placement).describe("Sorted by pool, node and path"),
   })
   .superRefine((document, ctx) => {
+    if (document.digest !== undefined && document.digest !== placementsDigest(document.placements)) {
+      ctx.addIssue({ code: "custom", path: ["digest"],
+        message: "was edited by hand: its entries are not the ones the last render wrote (their digest differs). It records which directory holds whose data, so an edit can hand one claim's data to another; to free a directory, run `clusterc release --pool POOL --node NODE --path DIR` instead" });
+    }
     const directories = new Map<string, PlacementEntry>();
     const claims = new Map<string, PlacementEntry>();
     document.placements.forEach((entry, i) => {
@@ -99,6 +106,11 @@ export function loadPlacements(root: string, cache?: ParseCache): LoadedPlacemen
   const { files, document, findings } = loadStateFile(root, PLACEMENTS_STATE, cache);
   const placements = document?.value.placements.map((entry, i) => ({ ...entry, origin: { file: PLACEMENTS_FILE, doc: document.index, path: ["placements", i] } }));
   return { files, placements: placements ?? [], findings };
+}
+
+/** The digest the state file carries of its entries: sha256 of their recorded fields, in recorded order. */
+export function placementsDigest(placements: readonly PlacementEntry[]): string {
+  return `sha256:${createHash("sha256").update(JSON.stringify(recordedPlacements(placements))).digest("hex")}`;
 }
 
 /** What the state file records of each placement, sorted by directory. */

@@ -190,6 +190,36 @@ describe("sticky hostPath placement", () => {
     assert.match(stale.stdout, /^\+\s+state: released$/m);
   }));
 
+  describe("a hand edit of the state file", () => {
+    const entryLines = (text: string) => text.split("\n").findIndex((line) => line.startsWith("  - claim:"));
+    for (const [what, edit] of [
+      ["a volume moved to another node", (text: string) => text.replace("node: n1", "node: n4")],
+      ["an entry deleted", (text: string) => { const lines = text.split("\n"); lines.splice(entryLines(text), 10); return lines.join("\n"); }],
+      ["a released entry marked bound", (text: string) => text.replace("state: released", "state: bound")],
+    ] as const) {
+      it(`is reported as a hand edit at the file, with how to recover, not blamed on the pool: ${what}`, () => withProject(async (root) => {
+        // GIVEN orders rendered, scaled down (one released volume), rendered again; then its state file edited by hand
+        await writeClusters(root, { "pool.yaml": poolYaml(FOUR_NODES), "orders.yaml": clusterYaml("orders", { pd: 3, tikv: 3 }) });
+        await clusterc(root, "render");
+        await writeClusters(root, { "pool.yaml": poolYaml(FOUR_NODES), "orders.yaml": clusterYaml("orders", { pd: 3, tikv: 2 }) });
+        assert.equal((await clusterc(root, "render")).code, 0);
+        const state = await readState(root);
+        assert.notEqual(edit(state), state);
+        await writeFile(path.join(root, PLACEMENTS_FILE), edit(state));
+        // WHEN the fleet is rendered
+        const result = await clusterc(root, "render");
+        // THEN the first error is at the file's digest, says it was edited by hand and how to get back; none blames the pool; nothing changes
+        assert.equal(result.code, 1);
+        const errors = result.stderr.split("\n").filter((line) => line.includes(": error "));
+        assert.ok(errors.every((line) => line.includes("error hostpath-placements-restore")), result.stderr);
+        assert.match(errors[0]!, new RegExp(`^rendered/hostpath-placements\\.yaml:${state.split("\n").findIndex((l) => l.startsWith("digest:")) + 1}:1: error hostpath-placements-restore digest: was edited by hand`));
+        assert.match(errors[0]!, /git checkout -- rendered\/hostpath-placements\.yaml/);
+        assert.match(errors[0]!, /clusterc release --pool POOL --node NODE --path DIR/);
+        assert.equal(result.files.get("hostpath-placements.yaml"), edit(state));
+      }));
+    }
+  });
+
   describe("an unreadable state file", () => {
     const lineOf = (text: string, needle: string) => text.split("\n").findIndex((line) => line.includes(needle)) + 1;
     for (const [what, edit, expected] of [

@@ -33,11 +33,11 @@ describe("hostPath volume type", () => {
   it("keeps DirectoryOrCreate for volumes placed before, whose PersistentVolume source cannot change, also after a scale-up", async () => {
     const project = await tempProject({});
     try {
-      // GIVEN volumes placed by an earlier clusterc, whose state file entries carry no type
+      // GIVEN volumes placed by an earlier clusterc, whose state file entries carry no type (and the file no digest)
       await writeClusters(project.root, { "pool.yaml": POOL, "a.yaml": clusterYaml("alpha", { pd: 2 }) });
       assert.equal((await clusterc(project.root, "render")).code, 0);
       const state = path.join(project.root, PLACEMENTS_FILE);
-      await writeFile(state, (await readFile(state, "utf8")).replace(/^ *hostPathType: .*\n/gm, ""));
+      await writeFile(state, (await readFile(state, "utf8")).replace(/^ *(hostPathType|digest): .*\n/gm, ""));
       // WHEN the cluster is rendered again and scaled up
       await writeClusters(project.root, { "pool.yaml": POOL, "a.yaml": clusterYaml("alpha", { pd: 3 }) });
       const result = await clusterc(project.root, "render");
