@@ -8,9 +8,11 @@ if (!existsSync(fileURLToPath(cli))) {
   process.stderr.write("clusterc: not built yet; run `npm ci` (or `npm run build`) first\n");
   process.exit(2);
 }
-const { run } = await import(cli.href);
+const { run, terminalProgress } = await import(cli.href);
+const progress = terminalProgress(process.stderr, process.env);
 process.exitCode = await run(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   cwd: process.cwd(),
+  ...(progress && { progress }),
 });

@@ -91,6 +91,20 @@ export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
   cwd: string;
+  /** Shows one line of progress in place of the last one; "" clears it. Absent unless stderr is a terminal outside CI. */
+  progress?: (line: string) => void;
+}
+
+/** How often progress is redrawn at most: often enough to look alive, rarely enough to cost nothing. */
+const PROGRESS_EVERY_MS = 100;
+
+/**
+ * Progress for `stream` (stderr): an overwritten line on a terminal, nothing when the stream is a
+ * pipe or a file, or when CI is set (CI logs keep every carriage return as a line of their own).
+ */
+export function terminalProgress(stream: { isTTY?: boolean; write: (text: string) => unknown }, env: Readonly<Record<string, string | undefined>>): Io["progress"] {
+  if (!stream.isTTY || env.CI) return undefined;
+  return (line) => { stream.write(`\r${line}\x1b[K`); };
 }
 
 /** Runs one command line; returns the exit code. Kept free of process globals so tests can call it. */
@@ -204,7 +218,7 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
     const recovered = finishInterruptedRender(root);
     if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
     const onDisk = scanRendered(root);
-    const result = await compileCached(root, options, onDisk);
+    const result = await compileCached(root, io, options, onDisk);
     checkRequest?.(result);
     printDiagnostics(result.diagnostics, root, io);
     if (hasErrors(result.diagnostics)) {
@@ -230,13 +244,26 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
  * Compiles, reusing what earlier runs under root parsed and compiled while its inputs are unchanged;
  * with `onDisk`, a cluster's output is reused only while rendered/ still holds it.
  */
-async function compileCached(root: string, options: CompileOptions = {}, onDisk?: RenderedTree): Promise<CompileResult> {
+async function compileCached(root: string, io: Io, options: CompileOptions = {}, onDisk?: RenderedTree): Promise<CompileResult> {
   const cache = loadClusterCache(root, onDisk?.digests);
   const parsed = loadParseCache(root);
-  const result = await compile(root, { ...options, cache, parsed });
+  const progress = io.progress && throttled(io.progress);
+  const result = await compile(root, { ...options, cache, parsed, ...(progress && { progress }) });
+  io.progress?.("");
   cache.save(root);
   parsed.save(root);
   return result;
+}
+
+/** `compiled 400/1000 clusters`, drawn at most every PROGRESS_EVERY_MS, and always when the last one is done. */
+function throttled(show: (line: string) => void): (done: number, total: number) => void {
+  let shownAt = -Infinity;
+  return (done, total) => {
+    const now = performance.now();
+    if (done < total && now - shownAt < PROGRESS_EVERY_MS) return;
+    shownAt = now;
+    show(`compiled ${done}/${total} clusters`);
+  };
 }
 
 /**
@@ -262,7 +289,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     return EXIT_FINDINGS;
   }
   const onDisk = scanRendered(root);
-  const result = await compileCached(root, {}, onDisk);
+  const result = await compileCached(root, io, {}, onDisk);
   recordRendered(root, onDisk);
   printDiagnostics(result.diagnostics, root, io);
   if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;
@@ -286,7 +313,7 @@ async function lint(args: readonly string[], io: Io): Promise<number> {
   const format = values.format;
   if (!["text", "json", "github"].includes(format)) throw new UsageError(`--format must be text, json or github, not ${format}`);
   const root = projectRoot(io, values.root);
-  const { diagnostics } = await compileCached(root);
+  const { diagnostics } = await compileCached(root, io);
   const display = (d: Diagnostic) => ({ ...d, file: displayPath(root, d.file, io) });
   if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
   else if (format === "github") io.out(diagnostics.map((d) => githubAnnotation(display(d))).join(""));
@@ -321,7 +348,7 @@ async function pools(args: readonly string[], io: Io): Promise<number> {
   const format = values.format;
   if (!isPoolsFormat(format)) throw new UsageError(`--format must be text, json or markdown, not ${format}`);
   const root = projectRoot(io, values.root);
-  const result = await compileCached(root);
+  const result = await compileCached(root, io);
   printDiagnostics(result.diagnostics, root, io);
   if (result.fleet && result.placements) io.out(formatPools(inventoryOf(result.fleet.pools, result.placements), format));
   return hasErrors(result.diagnostics) ? EXIT_FINDINGS : EXIT_OK;

@@ -50,6 +50,8 @@ export interface CompileOptions {
   cache?: ClusterCache;
   /** Documents of source files parsed by earlier runs; every file is parsed without it. */
   parsed?: ParseCache;
+  /** Told after each cluster is compiled (or taken from the cache), with how many there are. */
+  progress?: (done: number, total: number) => void;
 }
 
 /**
@@ -111,6 +113,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
     const placements = placementsOf(hostPaths, cluster.name).map((p) => JSON.stringify([p.pool, p.node, p.path, p.claim.namespace, p.claim.name, p.state])).sort();
     const key = digest([inputOf(cluster), JSON.stringify(stateEffects(states.get(cluster.name)!, recorded.states.get(cluster.name))), ...placements]);
     outputs.push(await cache.outputFor(cluster.name, key, () => compileCluster(buildOf(cluster), context)));
+    options.progress?.(outputs.length, fleet.clusters.length);
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
   findings.push(...applyExceptions(ruleFindings, fleet, RULES.map((r) => r.id), today, held));
