@@ -34,6 +34,7 @@ export interface CompileResult {
   digests: Map<string, string>;
   files: Map<string, string>;
   diagnostics: Diagnostic[];
+  /** The clusters that were compiled (all but those whose own specs have errors), with every pool and policy; absent when errors stop them all. */
   fleet?: Fleet;
   /** Every hostPath directory held after this compile, bound or released: what `render` would record. */
   placements?: readonly Placement[];
