@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadClusterCache } from "./cluster-cache.js";
+import { planChanges, type FileChange } from "./change-plan.js";
 import { compile, type CompileOptions, type CompileResult } from "./compile.js";
 import { formatText, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { compareTrees, isEmpty } from "./emit/compare.js";
@@ -220,12 +221,13 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
     const onDisk = scanRendered(root);
     const result = await compileCached(root, io, options, onDisk);
     checkRequest?.(result);
-    printDiagnostics(result.diagnostics, root, io);
     if (hasErrors(result.diagnostics)) {
+      printDiagnostics(result.diagnostics, root, io);
       io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
       return EXIT_FINDINGS;
     }
     const change = selectOnly(treeChange(result.digests, result.files, onDisk.digests), result, only);
+    printDiagnostics(withChangePlan(result, onDisk, change), root, io);
     if (change.write.size + change.remove.length === 0) {
       recordRendered(root, onDisk);
       io.err(`${RENDERED_DIR}/ is up to date (${onDisk.digests.size} files)\n`);
@@ -267,6 +269,21 @@ function throttled(show: (line: string) => void): (done: number, total: number) 
 }
 
 /**
+ * The compile's findings and the change planner's warnings about syncing `change` over what is on
+ * disk (rendered/ as committed), each once: the scale-down rule and the planner word a shrink alike.
+ */
+function withChangePlan(result: CompileResult, onDisk: RenderedTree, change: TreeChange): Diagnostic[] {
+  const changes: FileChange[] = [
+    ...[...change.write].map(([file, after]) => (onDisk.digests.has(file) ? { file, before: onDisk.text(file), after } : { file, after })),
+    ...change.remove.map((file) => ({ file, before: onDisk.text(file) })),
+  ];
+  const planned = planChanges(changes, result.fleet!).map((f): Diagnostic => ({
+    file: f.origin.file, ...result.locate(f.origin), severity: f.severity, ruleId: f.ruleId, message: f.message,
+  }));
+  return [...new Map([...result.diagnostics, ...planned].map((d) => [formatText(d), d])).values()];
+}
+
+/**
  * With --only, the named clusters' folders and the fleet-wide files (Argo CD and Flux folders, the
  * hostPath state) change, and the other clusters' folders keep what is on disk. The whole fleet is
  * still compiled, so cross-cluster rules (shared hostPath pools) still hold.
@@ -291,8 +308,11 @@ async function check(args: readonly string[], io: Io): Promise<number> {
   const onDisk = scanRendered(root);
   const result = await compileCached(root, io, {}, onDisk);
   recordRendered(root, onDisk);
-  printDiagnostics(result.diagnostics, root, io);
-  if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;
+  if (hasErrors(result.diagnostics)) {
+    printDiagnostics(result.diagnostics, root, io);
+    return EXIT_FINDINGS;
+  }
+  printDiagnostics(withChangePlan(result, onDisk, treeChange(result.digests, result.files, onDisk.digests)), root, io);
   const difference = await compareTrees(result.digests, result.files, onDisk);
   if (isEmpty(difference)) {
     io.err(`${RENDERED_DIR}/ is up to date (${result.digests.size} files)\n`);

@@ -10,10 +10,11 @@ import {
 import { ANTDB_CONTAINER_NEEDS, antdbTraffic } from "./antdb-privileges.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
 import { hookJob } from "./shared/jobs.js";
+import { SYNC_STEP } from "./shared/procedures.js";
 import { selectorLabels, type ComponentRef } from "./shared/metadata.js";
 import { preferredApart, replicasOf, requiredApart } from "./shared/placement.js";
 import { headlessService, service, tcpPort } from "./shared/workloads.js";
-import type { Component, Engine, Manifest, PodSet, Separation } from "./types.js";
+import type { Component, Engine, Manifest, PodSet, Procedure, Separation } from "./types.js";
 
 type AntDBCluster = Cluster<AntDBClusterDocument>;
 
@@ -162,23 +163,45 @@ function nodeComponent(
     ...(pairOf(node.component) && { podLabels: { [PART_OF]: pairOf(node.component)! } }), storage: cluster.spec.storage, origin: node.at, storageOrigin: origin("storage"),
   });
   const ports = [tcpPort("agent", PORTS.agent), tcpPort("db", kind.port)];
+  const scaleDown = SCALE_DOWN[node.component];
   return {
     manifests: [
       { object: headlessService(ref, peer, wave, ports), origin: node.at },
       ...(node.component === "cn" ? [{ object: service(ref, name, wave, "ClusterIP", [tcpPort("db", kind.port)]), origin: node.at }] : []),
       stateful.manifest,
     ],
-    component: { ...stateful.component, ...(SCALE_DOWN[node.component] && { scaleDownProcedure: SCALE_DOWN[node.component] }) },
+    component: { ...stateful.component, ...(scaleDown && { scaleDownProcedure: scaleDown(cluster) }) },
   };
 }
 
+/** adbmgr's shell on the manager pod (docs/antdb-runbook.md). */
+function managerShell(cluster: AntDBCluster): string {
+  return `kubectl -n ${cluster.namespace} exec -it ${names(cluster, "mgr").name}-0 -- /opt/app/antdb/bin/psql -p ${PORTS.mgr} -U antdb -d postgres`;
+}
+
+/** pod `<cluster>-cn-K` is AntDB node cnK. */
+function nodeName(pod: string): string {
+  const [, component, ordinal] = /-(\w+)-(\d+)$/.exec(pod)!;
+  return `${component}${ordinal}`;
+}
+
 /**
- * Where to read before lowering replicas: the manager keeps a stopped coordinator in the cluster until
- * it is removed, and a datanode's data would go with it. The pair warns once, at datanodes.replicas.
+ * What to do before lowering replicas: the manager keeps a stopped coordinator in the cluster until
+ * it is removed (adbmgr's STOP/REMOVE COORDINATOR), and a datanode's data would go with it. The pair
+ * warns once, at datanodes.replicas.
  */
-const SCALE_DOWN: Partial<Record<ComponentName, string>> = {
-  cn: "docs/antdb-runbook.md#remove-a-coordinator",
-  dn: "docs/antdb-runbook.md#datanodes-do-not-scale-down",
+const SCALE_DOWN: Partial<Record<ComponentName, (cluster: AntDBCluster) => (pods: readonly string[]) => Procedure>> = {
+  cn: (cluster) => (pods) => ({
+    steps: [
+      `in ${managerShell(cluster)}: ${pods.map(nodeName).map((node) => `STOP COORDINATOR MASTER ${node} MODE FAST; REMOVE COORDINATOR MASTER ${node};`).join(" ")}`,
+      SYNC_STEP,
+    ],
+    runbook: "docs/antdb-runbook.md#remove-a-coordinator",
+  }),
+  dn: () => () => ({
+    steps: ["keep spec.datanodes.replicas as it was: clusterc does not move a datanode's data off, so its pair cannot go"],
+    runbook: "docs/antdb-runbook.md#datanodes-do-not-scale-down",
+  }),
 };
 
 function mgrComponent(cluster: AntDBCluster, ref: ComponentRef, origin: (...path: (string | number)[]) => Origin): { manifests: Manifest[]; component: Component } {

@@ -11,11 +11,12 @@ import {
 } from "./mysql/scripts.js";
 import { MYSQL_CONTAINER_NEEDS, mysqlTraffic } from "./mysql-privileges.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
+import { deleteClaims, SYNC_STEP } from "./shared/procedures.js";
 import { objectMeta, selectorLabels, type ComponentRef } from "./shared/metadata.js";
 import { replicasOf, requiredApart } from "./shared/placement.js";
 import { secretEnv } from "./shared/secrets.js";
 import { headlessService, service, tcpPort } from "./shared/workloads.js";
-import type { Engine, Manifest } from "./types.js";
+import type { Engine, Manifest, Procedure } from "./types.js";
 
 type MySQLCluster = Cluster<MySQLClusterDocument>;
 
@@ -26,6 +27,7 @@ type MySQLCluster = Cluster<MySQLClusterDocument>;
 export const MYSQL_WAVES = { setup: 0, mysql: 1 } as const;
 
 const MYSQL_PORT = 3306;
+const MYSQL_IMAGE = "mysql";
 /** server-id = offset + ordinal: never 0, which a server that replicates may not have (as in the seed). */
 const SERVER_ID_OFFSET = 100;
 
@@ -45,6 +47,28 @@ export const mysqlEngine: Engine<MySQLClusterDocument> = {
   resourceDefaults: (["mysql", "xtrabackup", "init-config"] as const).map((component) => ({ component, defaults: DEFAULT_RESOURCES[component], specPath: SPEC_PATHS[component] })),
   replicas: (cluster) => ({ mysql: cluster.spec.replicas }),
   containers: MYSQL_CONTAINER_NEEDS,
+  release: {
+    field: "version",
+    images: [MYSQL_IMAGE],
+    // MySQL 8.0 manual, "Downgrading MySQL": in-place downgrades within 8.0 from 8.0.35 on, never below
+    // it ("Cannot boot server version 80034 on data directory built by version 80035"); the 8.4 manual's
+    // downgrade paths: in place within an LTS series, a logical dump and load across series.
+    downgradesInPlace: (from, to) => {
+      const [a, b] = [seriesOf(from), seriesOf(to)];
+      return a !== undefined && a.major === b?.major && (b.major === "8.4" || Number(to.split(".")[2]) >= 35);
+    },
+    downgrade: (cluster, from, to) => {
+      const pod = `${objectNames(cluster.name).set}-0`;
+      const client = (tool: string) => `kubectl -n ${cluster.namespace} exec -i POD -c mysql -- sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec ${tool} --host=127.0.0.1 --user=root`;
+      return {
+        steps: [
+          `set spec.version back to ${from}`,
+          `to run ${to}, dump the data (${client("mysqldump").replace("POD", pod)} --all-databases --single-transaction --routines --events --triggers' > dump.sql), create a new MySQLCluster of ${to} and load it (${client("mysql").replace("POD", "NEW-mysql-0")}' < dump.sql)`,
+        ],
+        runbook: "docs/mysql-runbook.md#upgrade",
+      };
+    },
+  },
   expand(cluster) {
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
     const ref = (component: string): ComponentRef => ({ cluster, appName: "mysql", component });
@@ -74,13 +98,24 @@ export const mysqlEngine: Engine<MySQLClusterDocument> = {
         { object: service(setup, names.primary, MYSQL_WAVES.setup, "ClusterIP", ports, { ...pods, "statefulset.kubernetes.io/pod-name": `${names.set}-0` }), origin: at },
         stateful.manifest,
       ],
-      components: [stateful.component],
+      components: [{ ...stateful.component, scaleDownProcedure: (gone) => mysqlScaleDown(cluster, gone) }],
       // A drain takes down one member at a time.
       disruptionBudgets: [replicasOf(mysql)],
       traffic: mysqlTraffic(cluster, at),
     };
   },
 };
+
+/**
+ * docs/mysql-runbook.md#scale-down: replicas hold no quorum, but their claims keep their data and
+ * replication position, which a later scale-up restarts from only while the primary keeps the binary logs.
+ */
+function mysqlScaleDown(cluster: MySQLCluster, pods: readonly string[]): Procedure {
+  return {
+    steps: [SYNC_STEP, `unless you scale up again within binlog_expire_logs_seconds (30 days by default): ${deleteClaims(cluster.namespace, pods)}`],
+    runbook: "docs/mysql-runbook.md#scale-down",
+  };
+}
 
 type Names = ReturnType<typeof objectNames>;
 
@@ -126,7 +161,7 @@ const POD_NAME: V1EnvVar = { name: "POD_NAME", valueFrom: { fieldRef: { fieldPat
 
 function podSpec(cluster: MySQLCluster, names: Names, rootPassword: V1EnvVar, replicationPassword: V1EnvVar): V1PodSpec {
   const series = seriesOf(cluster.spec.version)!;
-  const mysqlImage = `mysql:${cluster.spec.version}`;
+  const mysqlImage = `${MYSQL_IMAGE}:${cluster.spec.version}`;
   const resources = (key: ContainerKey) => resourceValues(cluster.policy.resources[key]!);
   const peerDomain = `${names.headless}.${cluster.namespace}.svc`;
   const shell = (script: string) => ["/bin/sh", "-c", script];

@@ -10,9 +10,10 @@ import { secretEnv } from "./shared/secrets.js";
 import { refuseEmptySecret, shellScript, sqlEscaped } from "./shared/shell.js";
 import { quantityBytes } from "../quantity.js";
 import { DATA_VOLUME, statefulComponent } from "./shared/components.js";
+import { deleteClaims, SYNC_STEP } from "./shared/procedures.js";
 import { preferredApart, replicasOf, requiredApart } from "./shared/placement.js";
 import { deployment, headlessService, service, statefulSet, tcpPort } from "./shared/workloads.js";
-import type { Component, Engine, Manifest } from "./types.js";
+import type { Component, Engine, Manifest, Procedure } from "./types.js";
 import { TIDB_CONTAINER_NEEDS, tidbTraffic } from "./tidb-privileges.js";
 
 type TiDBCluster = Cluster<TiDBClusterDocument>;
@@ -46,6 +47,19 @@ export const tidbEngine: Engine<TiDBClusterDocument> = {
   // PD's first members list each other in --initial-cluster; later ones --join.
   bootstrapped: ["pd"],
   containers: TIDB_CONTAINER_NEEDS,
+  // "TiDB currently does not support version downgrade or rolling back to an earlier version after the
+  // upgrade" (docs.pingcap.com/tidb/stable/upgrade-tidb-using-tiup, Upgrade caveat).
+  release: {
+    field: "version",
+    images: (["pd", "tikv", "tidb"] as const).map(imageRepository),
+    downgrade: (cluster, from, to) => ({
+      steps: [
+        `set spec.version back to ${from}`,
+        `to run ${to}, restore a backup taken before the upgrade (BR: br restore full) into a new TiDBCluster of ${to}, and move clients to it from ${cluster.name}`,
+      ],
+      runbook: "docs/tidb-runbook.md#what-happens-on-upgrade",
+    }),
+  },
   expand(cluster, state) {
     const names = objectNames(cluster.name);
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
@@ -83,8 +97,14 @@ function objectNames(cluster: string) {
 
 type OriginAt = (...path: (string | number)[]) => Origin;
 
-function image(component: "pd" | "tikv" | "tidb", version: string): string {
-  return `pingcap/${component}:${version}`;
+type VersionedComponent = "pd" | "tikv" | "tidb";
+
+function imageRepository(component: VersionedComponent): string {
+  return `pingcap/${component}`;
+}
+
+function image(component: VersionedComponent, version: string): string {
+  return `${imageRepository(component)}:${version}`;
 }
 
 function svcHost(cluster: TiDBCluster, service: string): string {
@@ -233,7 +253,42 @@ function pdObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, origin
       { object: service(ref, names.pd, wave, "ClusterIP", [tcpPort("client", PD_CLIENT_PORT)]), origin: at },
       stateful.manifest,
     ],
-    component: { ...stateful.component, scaleDownProcedure: "docs/tidb-runbook.md#scale-pd-down" },
+    component: { ...stateful.component, scaleDownProcedure: (pods) => pdScaleDown(cluster, names, pods) },
+  };
+}
+
+/** pd-ctl on PD member 0, which a scale-down never removes (tikv/pd tools/pd-ctl: member and store commands). */
+function pdctl(cluster: TiDBCluster, names: Names): string {
+  return `kubectl -n ${cluster.namespace} exec ${names.pd}-0 -- /pd-ctl -u http://127.0.0.1:2379`;
+}
+
+/** docs/tidb-runbook.md#scale-pd-down, for the members that go: out of PD's member list first, their WAL after. */
+function pdScaleDown(cluster: TiDBCluster, names: Names, pods: readonly string[]): Procedure {
+  const ctl = pdctl(cluster, names);
+  return {
+    steps: [
+      `if \`${ctl} member leader show\` names ${pods.join(" or ")}: ${ctl} member leader transfer ${names.pd}-0`,
+      ...pods.map((pod) => `${ctl} member delete name ${pod}`),
+      SYNC_STEP,
+      deleteClaims(cluster.namespace, pods),
+    ],
+    runbook: "docs/tidb-runbook.md#scale-pd-down",
+  };
+}
+
+/** docs/tidb-runbook.md#scale-tikv-down: PD moves each store's Regions off before its pod stops. */
+function tikvScaleDown(cluster: TiDBCluster, names: Names, pods: readonly string[]): Procedure {
+  const ctl = pdctl(cluster, names);
+  const address = (pod: string) => `${pod}.${names.tikvPeer}.${cluster.namespace}.svc:${TIKV_PORT}`;
+  return {
+    steps: [
+      `find the ID of store ${pods.map(address).join(", ")} in \`${ctl} store\``,
+      `${ctl} store delete ID, and wait until \`${ctl} store ID\` shows "state_name": "Tombstone"${pods.length > 1 ? " (each store)" : ""}`,
+      SYNC_STEP,
+      `${ctl} store remove-tombstone`,
+      deleteClaims(cluster.namespace, pods),
+    ],
+    runbook: "docs/tidb-runbook.md#scale-tikv-down",
   };
 }
 
@@ -309,7 +364,7 @@ function tikvObjects(cluster: TiDBCluster, ref: ComponentRef, names: Names, orig
       { object: headlessService(ref, names.tikvPeer, wave, [tcpPort("server", TIKV_PORT), tcpPort("status", TIKV_STATUS_PORT)]), origin: at },
       stateful.manifest,
     ],
-    component: { ...stateful.component, scaleDownProcedure: "docs/tidb-runbook.md#scale-tikv-down", topologyDir: TIKV_TOPOLOGY_DIR },
+    component: { ...stateful.component, scaleDownProcedure: (pods) => tikvScaleDown(cluster, names, pods), topologyDir: TIKV_TOPOLOGY_DIR },
   };
 }
 

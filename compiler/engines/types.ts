@@ -44,6 +44,29 @@ export interface ComponentStorage {
   origin: Origin;
 }
 
+/**
+ * What to do instead of a change that Kubernetes refuses or that loses data: exact commands (kubectl,
+ * pd-ctl, etcdctl, vtctldclient, adbmgr SQL) with the cluster's names filled in, in order, and the
+ * runbook section that explains each step.
+ */
+export interface Procedure {
+  steps: readonly string[];
+  /** A runbook section, e.g. docs/tidb-runbook.md#scale-tikv-down. */
+  runbook?: string;
+}
+
+/** The database release a cluster of an engine runs, as the change planner reads it from the rendered images. */
+export interface DatabaseRelease<D extends ClusterDocument = ClusterDocument> {
+  /** The field under `spec` that names the release. */
+  field: string;
+  /** Repositories of the images tagged with the release, e.g. pingcap/tikv. */
+  images: readonly string[];
+  /** Whether the database starts release `to` on data that release `from` wrote; never, when absent. */
+  downgradesInPlace?: (from: string, to: string) => boolean;
+  /** What to do instead of running release `to` on data release `from` wrote. */
+  downgrade: (cluster: Cluster<D>, from: string, to: string) => Procedure;
+}
+
 /** What an engine tells the rules about one component of a cluster. */
 export interface Component {
   name: string;
@@ -58,10 +81,11 @@ export interface Component {
   /** Who its pods stay apart from; the anti-affinity rule and the hostPath layout both obey it. */
   apart: readonly Separation[];
   /**
-   * Where the safe procedure for removing members is (a runbook section), for a component whose
-   * members must leave the cluster before their pods go: `render` warns when its replicas shrink.
+   * For a component whose members must leave the cluster (or whose claims must go) when its pods do:
+   * the safe procedure for the pods that go, highest ordinal first. `render`, `check` and the change
+   * planner warn with it when its replicas shrink.
    */
-  scaleDownProcedure?: string;
+  scaleDownProcedure?: (pods: readonly string[]) => Procedure;
   /**
    * For a component that reports its location (TiKV's store labels): the directory where each pod
    * finds a file named after its ordinal with its node's topology (`zone=<zone>`) when its
@@ -95,6 +119,8 @@ export interface Engine<D extends ClusterDocument = ClusterDocument> {
    * many they were is fixed at the cluster's first render and handed back as `state.bootstrap`.
    */
   bootstrapped?: readonly string[];
+  /** Where the spec names the database release, for the version-downgrade warning; absent when the spec names an image instead. */
+  release?: DatabaseRelease<D>;
   /** What each container's image needs, by container name; every container the engine renders has an entry. */
   containers?: Readonly<Record<string, ContainerNeeds>>;
   expand(cluster: Cluster<D>, state: BootstrapState): ClusterBuild;

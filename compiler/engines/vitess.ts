@@ -9,6 +9,7 @@ import { VITESS_CONTAINER_NEEDS, vitessTraffic } from "./vitess/privileges.js";
 import { schemaObjects } from "./vitess/schema-jobs.js";
 import { electionJobs, shardGroup, tabletObjects, tabletSets } from "./vitess/tablets.js";
 import { etcdObjects, topologyJob } from "./vitess/topology.js";
+import { LITE_IMAGE } from "./vitess/versions.js";
 
 type VitessComponent = "etcd" | "vtctld" | "vtgate" | "vttablet" | "mysqld";
 
@@ -39,6 +40,20 @@ export const vitessEngine: Engine<VitessClusterDocument> = {
   // etcd's first members list each other in --initial-cluster.
   bootstrapped: ["etcd"],
   containers: VITESS_CONTAINER_NEEDS,
+  // Vitess guarantees compatibility when upgrading to a newer patch or minor release, nothing for going
+  // back (vitess.io/docs/user-guides/operating-vitess/upgrading-vitess); the tablets' mysqld goes back
+  // with the release (versions.ts), and MySQL does not start on data a newer release wrote.
+  release: {
+    field: "version",
+    images: [LITE_IMAGE],
+    downgrade: (cluster, from, to) => ({
+      steps: [
+        `set spec.version back to ${from}`,
+        `to run ${to}, restore the keyspaces' backups into a new VitessCluster of ${to}, and move clients to it from ${cluster.name}`,
+      ],
+      runbook: "docs/vitess-runbook.md#what-happens-on-upgrade",
+    }),
+  },
   expand(cluster, state) {
     const origin = (...path: (string | number)[]): Origin => ({ ...cluster.origin, path: ["spec", ...path] });
     const sets = tabletSets(cluster);

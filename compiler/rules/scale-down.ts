@@ -1,11 +1,13 @@
-import { warning } from "../diagnostics.js";
+import { warning, type Finding } from "../diagnostics.js";
+import { describeProcedure } from "../engines/shared/procedures.js";
+import type { Component } from "../engines/types.js";
 import type { Rule } from "./types.js";
 
 /**
  * Scaling a StatefulSet down stops its last pods; members of a Raft group stay in the group's member
  * list and count as down until they are removed, and a store that holds data must hand it over first.
- * Components that need that say where the procedure is, and a render that shrinks them below what
- * was last rendered warns at their `replicas` line.
+ * Components that need that declare the procedure, and a render that shrinks them below what was last
+ * rendered warns at their `replicas` line.
  */
 export const scaleDown: Rule = {
   id: "scale-down",
@@ -15,12 +17,21 @@ export const scaleDown: Rule = {
       const last = clusterStates.get(build.cluster.name)?.replicas;
       return build.components.flatMap((component) => {
         const before = last?.[component.name];
-        if (component.scaleDownProcedure === undefined || before === undefined || component.replicas >= before) return [];
-        const gone = before - component.replicas;
-        return [warning({ ...component.origin, path: [...component.origin.path, "replicas"] }, "scale-down",
-          `${component.name}: replicas ${before} -> ${component.replicas} stops the last ${gone === 1 ? "member" : `${gone} members`} without removing ${gone === 1 ? "it" : "them"} from the cluster; remove ${gone === 1 ? "it" : "them"} first as ${component.scaleDownProcedure} describes, then sync this change`)];
+        return before === undefined ? [] : scaleDownFindings(component, before, component.replicas);
       });
     });
     return { builds, findings };
   },
 };
+
+/**
+ * The scale-down warning, worded once for the rule (against the recorded state) and the change planner
+ * (against the committed StatefulSet): the pods that go, highest ordinal first, and the component's procedure.
+ */
+export function scaleDownFindings(component: Component, before: number, after: number): Finding[] {
+  if (component.scaleDownProcedure === undefined || after >= before) return [];
+  const pods = Array.from({ length: before - after }, (_, i) => `${component.workload.name}-${before - 1 - i}`);
+  const members = pods.length === 1 ? "member" : `${pods.length} members`;
+  return [warning({ ...component.origin, path: [...component.origin.path, "replicas"] }, "scale-down",
+    `${component.name}: replicas ${before} -> ${after} stops the last ${members} (${pods.join(", ")}); do this instead: ${describeProcedure(component.scaleDownProcedure(pods))}`)];
+}

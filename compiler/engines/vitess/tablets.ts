@@ -5,12 +5,13 @@ import { tabletUidBase } from "../../schema/tablet-uids.js";
 import { TABLET_TYPES, type VitessKeyspace } from "../../schema/vitess.js";
 import { DATA_VOLUME, statefulComponent } from "../shared/components.js";
 import { hookJob } from "../shared/jobs.js";
+import { SYNC_STEP } from "../shared/procedures.js";
 import { selectorLabels } from "../shared/metadata.js";
 import { preferredApart, requiredApart } from "../shared/placement.js";
 import { httpReadiness } from "../shared/probes.js";
 import { shellScript } from "../shared/shell.js";
 import { headlessService, tcpPort } from "../shared/workloads.js";
-import type { Component, Manifest, PodSet } from "../types.js";
+import type { Component, Manifest, PodSet, Procedure } from "../types.js";
 import {
   GRPC_PORT, MYSQL_PORT, VITESS_WAVES, WEB_PORT, ref, svcHost, topoFlags, vtctldName,
   type OriginAt, type VitessCluster,
@@ -228,7 +229,26 @@ export function tabletObjects(cluster: VitessCluster, sets: readonly TabletSet[]
   return {
     manifests: [{ object: service, origin: origin("keyspaces") }, ...built.map((b) => b.manifest)],
     // A removed tablet stays in the topology until it is deleted there.
-    components: built.map((b) => ({ ...b.component, scaleDownProcedure: "docs/vitess-runbook.md#scale-tablets" })),
+    components: built.map((b, i) => ({ ...b.component, scaleDownProcedure: (pods) => tabletScaleDown(cluster, sets[i]!, pods) })),
+  };
+}
+
+/**
+ * docs/vitess-runbook.md#scale-tablets: a removed tablet's record stays in the topology, and a primary
+ * among them would leave the shard without one. Pod `<set>-<i>` is tablet `<cell>-<uid base + i>`, uid
+ * printed in 10 digits as the start script does.
+ */
+function tabletScaleDown(cluster: VitessCluster, set: TabletSet, pods: readonly string[]): Procedure {
+  const vtctldclient = `kubectl -n ${cluster.namespace} exec deploy/${vtctldName(cluster)} -- /vt/bin/vtctldclient --server localhost:${GRPC_PORT}`;
+  const aliases = pods.map((pod) => `${set.cell}-${String(set.uidBase + Number(pod.slice(pod.lastIndexOf("-") + 1))).padStart(10, "0")}`);
+  const shard = `${set.keyspace}/${set.shard}`;
+  return {
+    steps: [
+      `if \`${vtctldclient} GetTablets --keyspace ${set.keyspace} --shard ${set.shard}\` shows ${aliases.join(" or ")} as primary: ${vtctldclient} PlannedReparentShard ${shard} --avoid-primary ALIAS`,
+      SYNC_STEP,
+      `${vtctldclient} DeleteTablets ${aliases.join(" ")}`,
+    ],
+    runbook: "docs/vitess-runbook.md#scale-tablets",
   };
 }
 

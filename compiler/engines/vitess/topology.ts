@@ -2,11 +2,12 @@ import type { V1Container } from "@kubernetes/client-node";
 import { resourceValues } from "../../fleet/policy.js";
 import { DATA_VOLUME, statefulComponent } from "../shared/components.js";
 import { hookJob } from "../shared/jobs.js";
+import { deleteClaims, SYNC_STEP } from "../shared/procedures.js";
 import { replicasOf, requiredApart } from "../shared/placement.js";
 import { httpReadiness } from "../shared/probes.js";
 import { shellScript } from "../shared/shell.js";
 import { headlessService, service, tcpPort } from "../shared/workloads.js";
-import type { Component, Manifest } from "../types.js";
+import type { Component, Manifest, Procedure } from "../types.js";
 import { liteImage } from "./versions.js";
 import {
   ETCD_CLIENT_PORT, ETCD_PEER_PORT, GLOBAL_ROOT, VITESS_WAVES, etcdName, ref, topoAddress,
@@ -81,7 +82,23 @@ export function etcdObjects(cluster: VitessCluster, origin: OriginAt, initialMem
       { object: service(etcd, name, wave, "ClusterIP", [tcpPort("client", ETCD_CLIENT_PORT)]), origin: at },
       stateful.manifest,
     ],
-    component: { ...stateful.component, scaleDownProcedure: "docs/vitess-runbook.md#scale-etcd" },
+    component: { ...stateful.component, scaleDownProcedure: (pods) => etcdScaleDown(cluster, pods) },
+  };
+}
+
+/**
+ * docs/vitess-runbook.md#scale-etcd: a member that stops without leaving counts against the quorum.
+ * Members are named after their pods (--name); etcdctl ships beside etcd and talks to 127.0.0.1:2379.
+ */
+function etcdScaleDown(cluster: VitessCluster, pods: readonly string[]): Procedure {
+  const etcdctl = `kubectl -n ${cluster.namespace} exec ${etcdName(cluster)}-0 -- /usr/local/bin/etcdctl`;
+  return {
+    steps: [
+      `${etcdctl} member remove ID, for the ID that \`${etcdctl} member list\` gives ${pods.join(", ")}, one at a time`,
+      SYNC_STEP,
+      deleteClaims(cluster.namespace, pods),
+    ],
+    runbook: "docs/vitess-runbook.md#scale-etcd",
   };
 }
 

@@ -21,8 +21,11 @@ const RELEASES: Readonly<Record<string, VitessRelease>> = {
   "20": { mysqldImage: () => "mysql:8.0.40", mysqlServerVersion: "8.0.40-Vitess" },
 };
 
+/** The image of every Vitess binary, tagged with the release. */
+export const LITE_IMAGE = "vitess/lite";
+
 export function liteImage(version: string): string {
-  return `vitess/lite:${version}`;
+  return `${LITE_IMAGE}:${version}`;
 }
 
 /** The release a spec's version names; the schema only lets through versions of the table's majors. */
