@@ -109,14 +109,9 @@ type Check = (before: PlannedObject, after: PlannedObject, context: ClusterConte
 const CHECKS: Readonly<Record<string, Check>> = {
   StatefulSet: (before, after, context) => {
     const [old, next] = [before as V1StatefulSet & PlannedObject, after as V1StatefulSet & PlannedObject];
-    const component = workloadComponent(context, next);
-    const at = component?.origin ?? originOf(context, next);
+    const { component, at, findings } = workloadFindings(old, next, context);
     const recreate = orphanAndSync(next);
-    const findings = [
-      ...(component ? scaleDownFindings(component, old.spec?.replicas ?? 1, next.spec?.replicas ?? 1) : []),
-      ...claimTemplateFindings(old, next, component, at),
-      ...versionFindings(old.spec?.template, next.spec?.template, context),
-    ];
+    findings.push(...claimTemplateFindings(old, next, component, at));
     for (const field of ["serviceName", "podManagementPolicy"] as const) {
       if (differs(old.spec?.[field], next.spec?.[field])) findings.push(immutable(at, next, `spec.${field}`, recreate));
     }
@@ -129,8 +124,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
   },
   Deployment: (before, after, context) => {
     const [old, next] = [before as V1Deployment & PlannedObject, after as V1Deployment & PlannedObject];
-    const at = workloadComponent(context, next)?.origin ?? originOf(context, next);
-    const findings = versionFindings(old.spec?.template, next.spec?.template, context);
+    const { at, findings } = workloadFindings(old, next, context);
     if (differs(old.spec?.selector, next.spec?.selector)) {
       const oldPods = Object.entries(old.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
       findings.push(immutable(at, next, "spec.selector", {
@@ -168,13 +162,33 @@ const CHECKS: Readonly<Record<string, Check>> = {
     if (was !== undefined && is !== undefined && compareQuantities(is, was) < 0) {
       return [shrink(at, `PersistentVolumeClaim ${next.metadata.name}`, was, is)];
     }
-    const rest = (claim: V1PersistentVolumeClaim) => ({ ...claim.spec, resources: { ...claim.spec?.resources, requests: { ...claim.spec?.resources?.requests, storage: undefined } } });
-    if (!differs(rest(old), rest(next))) return [];
+    if (!differs(withoutStorageRequest(old).spec, withoutStorageRequest(next).spec)) return [];
     return [immutable(at, next, "spec (beyond a larger storage request)", {
       steps: [`kubectl -n ${namespaceOf(next)} delete pvc ${next.metadata.name}, after copying its data out: the claim's volume goes with it unless the volume's reclaim policy is Retain`, SYNC_STEP],
     })];
   },
 };
+
+/** What a StatefulSet and a Deployment share: the component behind it, its replicas, its images' release. */
+function workloadFindings(
+  old: (V1StatefulSet | V1Deployment) & PlannedObject, next: (V1StatefulSet | V1Deployment) & PlannedObject, context: ClusterContext,
+): { component?: Component; at: Origin; findings: Finding[] } {
+  const component = workloadComponent(context, next);
+  return {
+    ...(component && { component }),
+    at: component?.origin ?? originOf(context, next),
+    findings: [
+      ...(component ? scaleDownFindings(component, old.spec?.replicas ?? 1, next.spec?.replicas ?? 1) : []),
+      ...versionFindings(old.spec?.template, next.spec?.template, context),
+    ],
+  };
+}
+
+/** A claim but its storage request, the one field of its spec a bound claim takes a change of. */
+function withoutStorageRequest(claim: V1PersistentVolumeClaim): V1PersistentVolumeClaim {
+  const { storage: _storage, ...requests } = claim.spec?.resources?.requests ?? {};
+  return { ...claim, spec: { ...claim.spec, resources: { ...claim.spec?.resources, requests } } };
+}
 
 /**
  * A StatefulSet's claim templates are immutable too; what to do depends on the change. A larger size
@@ -185,8 +199,7 @@ function claimTemplateFindings(old: V1StatefulSet, next: V1StatefulSet & Planned
   if (!differs(was, is)) return [];
   const sizeAt = component?.storage ? { ...component.storage.origin, path: [...component.storage.origin.path, "size"] } : at;
   const sizes = (templates: typeof was) => templates.map((t) => t.spec?.resources?.requests?.storage ?? "0");
-  const withoutSizes = (templates: typeof was) => templates.map((t) => ({ ...t, spec: { ...t.spec, resources: { ...t.spec?.resources, requests: { ...t.spec?.resources?.requests, storage: undefined } } } }));
-  const onlySizes = was.length === is.length && !differs(withoutSizes(was), withoutSizes(is));
+  const onlySizes = was.length === is.length && !differs(was.map(withoutStorageRequest), is.map(withoutStorageRequest));
   const recreate = orphanAndSync(next);
   if (!onlySizes) {
     return [immutable(component?.storage?.origin ?? at, next, "spec.volumeClaimTemplates", {

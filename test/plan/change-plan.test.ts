@@ -80,6 +80,7 @@ const ENDGAME = "clusters/prod/endgame.yaml";
 const REPORTS = "clusters/staging/reports.yaml";
 const ORDERS = "clusters/shop/orders.yaml";
 const COMMERCE = "clusters/staging/commerce.yaml";
+const ADB = "clusters/prod/adb.yaml";
 
 describe("planChanges on spec edits of the example fleet", () => {
   const cases: {
@@ -140,6 +141,11 @@ describe("planChanges on spec edits of the example fleet", () => {
       name: "a MySQL replica set shrinks: no quorum to leave, but the retained claims",
       file: ORDERS, edit: (t) => t.replace("replicas: 3", "replicas: 2"),
       expect: [{ ruleId: "scale-down", at: (t) => specLine(ORDERS, t, "replicas:", "replicas"), says: [/kubectl -n shop delete pvc data-orders-mysql-2/, /docs\/mysql-runbook\.md#scale-down/] }],
+    },
+    {
+      name: "fewer AntDB datanode pairs: their data cannot leave, so the pair stays",
+      file: ADB, edit: (t) => t.replace("datanodes: { replicas: 2", "datanodes: { replicas: 1"),
+      expect: [{ ruleId: "scale-down", at: (t) => specLine(ADB, t, "datanodes:", "replicas"), says: [/dn: replicas 2 -> 1 stops the last member \(adb-dn-1\)/, /keep spec\.datanodes\.replicas as it was/, /docs\/antdb-runbook\.md#datanodes-do-not-scale-down/] }],
     },
     {
       name: "a TiDB downgrade",
