@@ -243,6 +243,22 @@ describe("planChanges on rendered objects Kubernetes will not update in place", 
       }),
       expect: [{ ruleId: "immutable-field", at: (t) => specLine(ENDGAME, t, "rootPassword:", "rootPassword"), says: [/Job endgame-tidb-init: spec\.template changes/, /kubectl -n endgame delete job endgame-tidb-init/] }],
     },
+    {
+      name: "a Job's template, when nothing deletes the Job first, and only its template changes",
+      changes: () => {
+        const unhooked = (cpu?: string) => objectEdit(INIT_JOB, (o) => {
+          delete o.metadata.annotations!["argocd.argoproj.io/hook-delete-policy"];
+          if (cpu) o.spec.template.spec.containers[0].resources.limits.cpu = cpu;
+        })[0]!.after!;
+        return [{ file: INIT_JOB, before: unhooked(), after: unhooked("3") }];
+      },
+      expect: [{ ruleId: "immutable-field", at: (t) => specLine(ENDGAME, t, "rootPassword:", "rootPassword"), says: [/Job endgame-tidb-init: spec\.template changes/] }],
+    },
+    {
+      name: "a StatefulSet whose pod template changes in nothing the planner reads (a policy's resources)",
+      changes: () => objectEdit(TIKV, (o) => { o.spec.template.spec.containers[0].resources.requests.cpu = "6"; }),
+      expect: [],
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
