@@ -133,7 +133,8 @@ describe("planChanges on spec edits of the example fleet", () => {
         ruleId: "scale-down", at: (t) => specLine(COMMERCE, t, "tablets:", "replica"),
         // read once the fleet is rendered
         get says() {
-          return [/vttablet-commerce-0-replica: replicas 2 -> 1/, /PlannedReparentShard commerce\/0 --avoid-primary/, new RegExp(`vtctldclient --server localhost:15999 DeleteTablets zone1-${tabletUid("commerce-commerce-0-replica", 1)} `)];
+          const alias = `zone1-${tabletUid("commerce-commerce-0-replica", 1)}`;
+          return [/vttablet-commerce-0-replica: replicas 2 -> 1/, new RegExp(`PlannedReparentShard commerce/0 --avoid-primary ${alias};`), new RegExp(`vtctldclient --server localhost:15999 DeleteTablets ${alias} `)];
         },
       }],
     },

@@ -244,7 +244,7 @@ function tabletScaleDown(cluster: VitessCluster, set: TabletSet, pods: readonly 
   const shard = `${set.keyspace}/${set.shard}`;
   return {
     steps: [
-      `if \`${vtctldclient} GetTablets --keyspace ${set.keyspace} --shard ${set.shard}\` shows ${aliases.join(" or ")} as primary: ${vtctldclient} PlannedReparentShard ${shard} --avoid-primary ALIAS`,
+      `if \`${vtctldclient} GetTablets --keyspace ${set.keyspace} --shard ${set.shard}\` shows ${aliases.join(" or ")} as primary: ${vtctldclient} PlannedReparentShard ${shard} --avoid-primary ${aliases.length === 1 ? aliases[0] : "THAT-ALIAS"}`,
       SYNC_STEP,
       `${vtctldclient} DeleteTablets ${aliases.join(" ")}`,
     ],
