@@ -139,8 +139,9 @@ type Check = (before: PlannedObject, after: PlannedObject, context: ClusterConte
 /**
  * Immutable fields, as the API server's update validation has them (kubernetes/kubernetes):
  * pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate ("updates to statefulset spec for
- * fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', ... are forbidden") and
- * ValidateDeploymentUpdate (apps/v1 selectors are immutable); pkg/apis/batch/validation/validation.go
+ * fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', ... are forbidden");
+ * pkg/registry/apps/deployment/strategy.go ValidateUpdate (a selector is immutable in every API
+ * version but apps/v1beta1 and extensions/v1beta1); pkg/apis/batch/validation/validation.go
  * ValidateJobSpecUpdate (template); pkg/apis/core/validation/validation.go ValidateServiceUpdate
  * (clusterIP), ValidatePersistentVolumeUpdate ("spec.persistentvolumesource is immutable after
  * creation", nodeAffinity) and ValidatePersistentVolumeClaimUpdate ("spec is immutable after creation
