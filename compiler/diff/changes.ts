@@ -1,0 +1,33 @@
+import { compareText } from "../text-order.js";
+import type { BaseSide } from "./base.js";
+
+/** A file under rendered/ that differs between the base and the working tree's specs. */
+export interface FileChange {
+  /** Path under rendered/. */
+  file: string;
+  /** Absent for a new file. */
+  before?: string;
+  /** Absent for a file no spec produces any more. */
+  after?: string;
+}
+
+/**
+ * The files whose bytes differ, in path order. A file is compared by its git blob id, computed from
+ * the text the specs produce: only the base's files that changed are read from git, and none is parsed.
+ */
+export function fileChanges(base: BaseSide, after: ReadonlyMap<string, string>, blobId: (text: string) => string): FileChange[] {
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const [file, text] of after) {
+    const before = base.oids.get(file);
+    if (before === undefined) added.push(file);
+    else if (before !== blobId(text)) changed.push(file);
+  }
+  const removed = [...base.oids.keys()].filter((file) => !after.has(file));
+  const before = base.read([...changed, ...removed]);
+  return [
+    ...added.map((file) => ({ file, after: after.get(file)! })),
+    ...changed.map((file) => ({ file, before: before.get(file)!, after: after.get(file)! })),
+    ...removed.map((file) => ({ file, before: before.get(file)! })),
+  ].sort((a, b) => compareText(a.file, b.file));
+}
