@@ -48,12 +48,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The items of a list by their `name`, when every item is a map with a name of its own; undefined otherwise. */
+/**
+ * The items of a list by their name (`name`, or `metadata.name` as a claim template has it), when
+ * every item is a map with a name of its own; undefined otherwise.
+ */
 function byName(items: readonly unknown[]): Map<string, unknown> | undefined {
   const named = new Map<string, unknown>();
   for (const item of items) {
-    if (!isRecord(item) || typeof item.name !== "string" || named.has(item.name)) return undefined;
-    named.set(item.name, item);
+    const name = isRecord(item) ? item.name ?? (isRecord(item.metadata) ? item.metadata.name : undefined) : undefined;
+    if (typeof name !== "string" || named.has(name)) return undefined;
+    named.set(name, item);
   }
   return items.length > 0 ? named : undefined;
 }

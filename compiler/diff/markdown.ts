@@ -1,4 +1,4 @@
-import { baseLine, CHANGE_MARK, countsLine, fieldLine, objectLabel, sectionsOf } from "./format.js";
+import { CHANGE_MARK, countsLine, fieldLine, objectLabel, sectionsOf } from "./format.js";
 import type { DiffReport, SectionDiff } from "./report.js";
 
 /** First line of every diff comment: what a workflow finds to update its one sticky comment. */
@@ -33,7 +33,7 @@ function heading(report: DiffReport): string {
   const sections = sectionsOf(report);
   const what = sections.length === 0 ? "no rendered change" : `${report.clusters.length} cluster(s) changed${report.fleet ? ", and the fleet-wide files" : ""}`;
   const rendered = report.base.rendered ? ` (its rendered/ ${report.base.rendered === "missing" ? "is missing" : "lacks a cluster its specs define"}: rendered from its specs)` : "";
-  return `${MARKER}\n## clusterc diff\n\nAgainst ${code(baseLine(report))}${rendered}: ${what}.\n`;
+  return `${MARKER}\n## clusterc diff\n\nAgainst ${code(report.base.ref)} (${code(report.base.commit.slice(0, 12))})${rendered}: ${what}.\n`;
 }
 
 function cutNote(level: Level, command: string): string {
