@@ -12,22 +12,23 @@ export interface FileChange {
 }
 
 /**
- * The files whose bytes differ, in path order. A file is compared by its git blob id, computed from
- * the text the specs produce: only the base's files that changed are read from git, and none is parsed.
+ * The files whose bytes differ, in path order. A file is compared by its git blob id (`after`: the
+ * blob id of every file the specs produce): only the texts of files that changed are read, on
+ * either side, and none is parsed.
  */
-export function fileChanges(base: BaseSide, after: ReadonlyMap<string, string>, blobId: (text: string) => string): FileChange[] {
+export function fileChanges(base: BaseSide, after: ReadonlyMap<string, string>, textOf: (file: string) => string): FileChange[] {
   const added: string[] = [];
   const changed: string[] = [];
-  for (const [file, text] of after) {
+  for (const [file, oid] of after) {
     const before = base.oids.get(file);
     if (before === undefined) added.push(file);
-    else if (before !== blobId(text)) changed.push(file);
+    else if (before !== oid) changed.push(file);
   }
   const removed = [...base.oids.keys()].filter((file) => !after.has(file));
   const before = base.read([...changed, ...removed]);
   return [
-    ...added.map((file) => ({ file, after: after.get(file)! })),
-    ...changed.map((file) => ({ file, before: before.get(file)!, after: after.get(file)! })),
+    ...added.map((file) => ({ file, after: textOf(file) })),
+    ...changed.map((file) => ({ file, before: before.get(file)!, after: textOf(file) })),
     ...removed.map((file) => ({ file, before: before.get(file)! })),
   ].sort((a, b) => compareText(a.file, b.file));
 }

@@ -16,7 +16,7 @@ const MAX_OUTPUT_BYTES = 2 ** 31 - 1;
 
 /** The repository that holds a directory, read through git's own plumbing commands, never written. */
 export class GitRepository {
-  private constructor(private readonly cwd: string, private readonly objectFormat: "sha1" | "sha256") {}
+  private constructor(private readonly cwd: string, readonly objectFormat: "sha1" | "sha256") {}
 
   /** The repository around `dir`; a usage error when `dir` is in none or git is missing. */
   static open(dir: string): GitRepository {
