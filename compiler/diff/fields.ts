@@ -30,7 +30,7 @@ export function fieldChanges(kind: unknown, before: unknown, after: unknown): Fi
       if (named.before && named.after) {
         for (const name of new Set([...named.before.keys(), ...named.after.keys()])) walk(named.before.get(name), named.after.get(name), [...path, `name=${name}`]);
       } else {
-        for (let i = 0; i < Math.max(a.length, b.length); i++) walk(a[i], b[i], [...path, i]);
+        for (const [i, j] of align(a, b)) walk(i === undefined ? undefined : a[i], j === undefined ? undefined : b[j], [...path, j ?? i!]);
       }
     } else {
       changes.push({
@@ -60,6 +60,50 @@ function byName(items: readonly unknown[]): Map<string, unknown> | undefined {
     named.set(name, item);
   }
   return items.length > 0 ? named : undefined;
+}
+
+/** Beyond this many item pairs in the differing middle of two lists, items pair by position alone. */
+const MAX_ALIGNED_PAIRS = 250_000;
+
+/**
+ * The items of two lists without names, paired (index before, index after; undefined for an item
+ * one side lacks): equal items by their longest common subsequence, the others by position in the
+ * gaps between. An item inserted in the middle is then one new item, not a change of every later one.
+ */
+function align(a: readonly unknown[], b: readonly unknown[]): [number | undefined, number | undefined][] {
+  const ka = a.map((item) => JSON.stringify(item));
+  const kb = b.map((item) => JSON.stringify(item));
+  let start = 0;
+  while (start < ka.length && start < kb.length && ka[start] === kb[start]) start++;
+  let end = 0;
+  while (end < ka.length - start && end < kb.length - start && ka[ka.length - 1 - end] === kb[kb.length - 1 - end]) end++;
+  const n = ka.length - start - end;
+  const m = kb.length - start - end;
+  const anchors: [number, number][] = [];
+  if (n * m <= MAX_ALIGNED_PAIRS) {
+    // lengths of the longest common subsequence of the middles' suffixes, then one walk to read it
+    const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        lcs[i]![j] = ka[start + i] === kb[start + j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+      }
+    }
+    for (let i = 0, j = 0; i < n && j < m;) {
+      if (ka[start + i] === kb[start + j]) anchors.push([start + i++, start + j++]);
+      else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) i++;
+      else j++;
+    }
+  }
+  anchors.push([ka.length - end, kb.length - end]);
+  const pairs: [number | undefined, number | undefined][] = [];
+  let i = start;
+  let j = start;
+  for (const [ai, aj] of anchors) {
+    for (; i < ai || j < aj; i++, j++) pairs.push([i < ai ? i : undefined, j < aj ? j : undefined]);
+    i = ai + 1;
+    j = aj + 1;
+  }
+  return pairs;
 }
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -223,6 +223,19 @@ describe("clusterc diff --base", () => {
     assert.deepEqual(report.clusters.map((c) => [c.cluster, c.change]), [["late", "removed"]]);
   });
 
+  it("compares with the committed rendered/ when the base's specs cannot be rendered, and says so", async () => {
+    // GIVEN a base without rendered/ whose spec has an error
+    const orders = await readFile(path.join(repo.root, "clusters/shop/orders.yaml"), "utf8");
+    repo.commitOnBase("broken", { rendered: null, "clusters/shop/orders.yaml": orders.replace("replicas: 3", "replicas: three") });
+    // WHEN diff runs against it
+    const result = await diff("--base", "broken", "--format", "json");
+    // THEN it says why, and every file the working tree renders is new
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^rendered\/ at the base is missing, and the base's specs have errors: compared with its committed rendered\/ as it is$/m);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    assert.ok(report.clusters.length === 5 && report.clusters.every((c) => c.change === "added"));
+  });
+
   it("keeps a markdown report of a large change under 65,000 characters, saying what it cut", async () => {
     // GIVEN twelve new MySQL clusters: far more unified diff than one comment holds
     const orders = await readFile(path.join(repo.root, "clusters/shop/orders.yaml"), "utf8");
@@ -248,9 +261,10 @@ describe("clusterc diff --base", () => {
     assert.match(result.stderr, /^clusters\/shop\/orders\.yaml:8:\d+: error /m);
   });
 
-  it("is a usage error, naming what to fix, for an unknown ref, a missing --base or a directory outside git", async () => {
+  it("is a usage error, naming what to fix, for an unknown ref, a missing --base, an unknown format or a directory outside git", async () => {
     const unknown = await diff("--base", "no-such-branch");
     const missing = await diff();
+    const format = await diff("--base", "base", "--format", "yaml");
     const outside = await tempProject({ "clusters/.keep": "" });
     const notGit = await runCli(["diff", "--base", "main"], outside.root);
     await outside.cleanup();
@@ -258,6 +272,8 @@ describe("clusterc diff --base", () => {
     assert.match(unknown.stderr, /--base no-such-branch: no such commit in this repository; name a branch, tag or commit/);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /diff needs --base REF/);
+    assert.equal(format.code, 2);
+    assert.match(format.stderr, /--format must be text, markdown or json, not yaml/);
     assert.equal(notGit.code, 2);
     assert.match(notGit.stderr, /is not in a git repository/);
   });

@@ -22,6 +22,13 @@ describe("field changes between two versions of an object", () => {
     },
     { name: "list items without names by index", before: { args: ["a", "b"] }, after: { args: ["a", "c", "d"] }, want: ["args[1]: b -> c", "args[2]: (none) -> d"] },
     {
+      name: "an item inserted into a list without names is one new item",
+      before: { clusters: [{ cluster: "a", n: 1 }, { cluster: "c", n: 3 }, { cluster: "d", n: 4 }] },
+      after: { clusters: [{ cluster: "a", n: 1 }, { cluster: "b", n: 2 }, { cluster: "c", n: 3 }, { cluster: "d", n: 5 }] },
+      want: ['clusters[1]: (none) -> {"cluster":"b","n":2}', "clusters[3].n: 4 -> 5"],
+    },
+    { name: "an item removed from the middle, by its index before", before: { r: ["x", "y", "z"] }, after: { r: ["x", "z"] }, want: ["r[1]: y -> (none)"] },
+    {
       name: "a key that is no identifier, quoted",
       before: { metadata: { annotations: { "argocd.argoproj.io/sync-wave": "1" } } },
       after: { metadata: { annotations: { "argocd.argoproj.io/sync-wave": "2" } } },
