@@ -59,11 +59,11 @@ function missingClusterDir(repo: GitRepository, specs: readonly TreeEntry[], com
       return false; // gone from the working tree
     }
   };
-  const touched = clusterSpecs.filter((e) => !unchanged(e));
-  const blobs = repo.readBlobs(touched.map((e) => e.oid));
+  const touched = new Set(clusterSpecs.filter((e) => !unchanged(e)));
+  const blobs = repo.readBlobs([...touched].map((e) => e.oid));
   const dirs = [
-    ...clusterSpecs.filter((e) => !touched.includes(e)).flatMap((e) => working.get(e.path) ?? []),
-    ...touched.flatMap((e) => objectsIn(e.path, blobs.get(e.oid)!.toString("utf8"))
+    ...clusterSpecs.filter((e) => !touched.has(e)).flatMap((e) => working.get(e.path) ?? []),
+    ...[...touched].flatMap((e) => objectsIn(e.path, blobs.get(e.oid)!.toString("utf8"))
       .filter((o) => o.kind !== undefined && CLUSTER_KINDS.has(o.kind) && o.name !== undefined)
       .map((o) => outputDirOf(e.path, o.name!))),
   ];
@@ -75,7 +75,6 @@ async function renderBase(repo: GitRepository, entries: readonly TreeEntry[]): P
   const dir = mkdtempSync(path.join(os.tmpdir(), "clusterc-base-"));
   try {
     const blobs = repo.readBlobs(entries.map((e) => e.oid));
-    mkdirSync(path.join(dir, "clusters"), { recursive: true });
     for (const entry of entries) {
       mkdirSync(path.dirname(path.join(dir, entry.path)), { recursive: true });
       writeFileSync(path.join(dir, entry.path), blobs.get(entry.oid)!);

@@ -66,11 +66,11 @@ export interface ClusterDir {
 export async function diffReport(
   base: DiffReport["base"], changes: readonly FileChange[], clusters: readonly ClusterDir[], baseFiles: ReadonlySet<string>,
 ): Promise<DiffReport> {
-  const known = [...clusters].sort((a, b) => b.dir.length - a.dir.length);
+  const known = new Map(clusters.map((c) => [c.dir, c]));
   const bySection = new Map<string, { cluster?: ClusterDir; change: Change; changes: FileChange[] }>();
   const sectionOf = (file: string) => {
     if (isFleetWide(file)) return { change: "changed" as const };
-    const cluster = known.find((c) => file.startsWith(c.dir + "/"));
+    const cluster = ancestors(file).map((dir) => known.get(dir)).find((c) => c !== undefined);
     if (cluster === undefined) return { cluster: removedCluster(file, baseFiles), change: "removed" as const };
     return { cluster, change: baseFiles.has(`${cluster.dir}/kustomization.yaml`) ? "changed" as const : "added" as const };
   };
@@ -81,11 +81,18 @@ export async function diffReport(
     section.changes.push(change);
   }
   const sections = await Promise.all([...bySection.values()].map(({ cluster, change, changes }) => sectionDiff(cluster, change, changes)));
+  const fleet = sections.find((s) => s.cluster === undefined);
   return {
     base,
     clusters: sections.filter((s) => s.cluster !== undefined).sort((a, b) => compareText(a.cluster!, b.cluster!)),
-    ...Object.fromEntries(sections.filter((s) => s.cluster === undefined).map((s) => ["fleet", s])),
+    ...(fleet ? { fleet } : {}),
   };
+}
+
+/** The folders a file is in, the deepest first: `a/b/c.yaml` is in `a/b` and `a`. */
+function ancestors(file: string): string[] {
+  const parts = file.split("/");
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, parts.length - 1 - i).join("/"));
 }
 
 function isFleetWide(file: string): boolean {
@@ -94,12 +101,8 @@ function isFleetWide(file: string): boolean {
 
 /** The folder of a cluster only the base has: its rendered folder is the shallowest one with a kustomization.yaml. */
 function removedCluster(file: string, baseFiles: ReadonlySet<string>): ClusterDir {
-  const parts = file.split("/").slice(0, -1);
-  for (let depth = 1; depth <= parts.length; depth++) {
-    const dir = parts.slice(0, depth).join("/");
-    if (baseFiles.has(`${dir}/kustomization.yaml`)) return { name: path.posix.basename(dir), dir };
-  }
-  const dir = parts.join("/");
+  const folders = ancestors(file);
+  const dir = [...folders].reverse().find((d) => baseFiles.has(`${d}/kustomization.yaml`)) ?? folders[0]!;
   return { name: path.posix.basename(dir), dir };
 }
 
