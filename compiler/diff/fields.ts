@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { isSecretValue, masked, type FieldPath, type Side } from "./mask.js";
+import { isSecretValue, kindOf, masked, within, type FieldPath, type Scope, type Side } from "./mask.js";
 
 /** One value that differs between two versions of an object, as a reviewer reads it; secrets masked. */
 export interface FieldChange {
@@ -15,32 +15,34 @@ export interface FieldChange {
 const MAX_VALUE_CHARS = 120;
 
 /**
- * Every leaf that differs between `before` and `after` (two versions of one object of `kind`), in
- * the order of the before version, fields only the after version has last. A map or list that is
- * new or gone as a whole is one change.
+ * Every leaf that differs between `before` and `after` (two versions of one object), in the order of
+ * the before version, fields only the after version has last. A map or list that is new or gone as a
+ * whole is one change.
  */
-export function fieldChanges(kind: unknown, before: unknown, after: unknown): FieldChange[] {
+export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   const changes: FieldChange[] = [];
-  const walk = (a: unknown, b: unknown, path: FieldPath): void => {
+  const walk = (a: unknown, b: unknown, path: FieldPath, scope: Scope): void => {
     if (isDeepStrictEqual(a, b)) return;
+    const child = (x: unknown, y: unknown, key: string | number) => walk(x, y, [...path, key], within(scope, key, kindOf(y) ?? kindOf(x)));
     if (isRecord(a) && isRecord(b)) {
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], [...path, key]);
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) child(a[key], b[key], key);
     } else if (Array.isArray(a) && Array.isArray(b)) {
       const named = { before: byName(a), after: byName(b) };
       if (named.before && named.after) {
-        for (const name of new Set([...named.before.keys(), ...named.after.keys()])) walk(named.before.get(name), named.after.get(name), [...path, `name=${name}`]);
+        for (const name of new Set([...named.before.keys(), ...named.after.keys()])) child(named.before.get(name), named.after.get(name), `name=${name}`);
       } else {
-        for (const [i, j] of align(a, b)) walk(i === undefined ? undefined : a[i], j === undefined ? undefined : b[j], [...path, j ?? i!]);
+        for (const [i, j] of align(a, b)) child(i === undefined ? undefined : a[i], j === undefined ? undefined : b[j], j ?? i!);
       }
     } else {
       changes.push({
         path: formatPath(path),
-        ...(a === undefined ? {} : { before: displayValue(kind, path, a, "before") }),
-        ...(b === undefined ? {} : { after: displayValue(kind, path, b, "after") }),
+        ...(a === undefined ? {} : { before: displayValue(scope, a, "before") }),
+        ...(b === undefined ? {} : { after: displayValue(scope, b, "after") }),
       });
     }
   };
-  walk(before, after, []);
+  const kind = kindOf(after) ?? kindOf(before);
+  walk(before, after, [], { ...(kind ? { kind } : {}), path: [] });
   return changes;
 }
 
@@ -125,9 +127,9 @@ export function formatPath(path: FieldPath): string {
  * something else), maps and lists as JSON, multi-line text by its line count; every secret-bearing
  * value inside masked.
  */
-function displayValue(kind: unknown, path: FieldPath, value: unknown, side: Side): string {
-  if (isSecretValue(kind, path, value)) return masked(side);
-  const shown = maskedCopy(kind, path, value, side);
+function displayValue(scope: Scope, value: unknown, side: Side): string {
+  if (isSecretValue(scope, value)) return masked(side);
+  const shown = maskedCopy(scope, value, side);
   let text: string;
   if (typeof shown === "string") {
     text = shown.includes("\n") ? `(text, ${shown.replace(/\n$/, "").split("\n").length} lines)` : readsAsItself(shown) ? shown : JSON.stringify(shown);
@@ -137,10 +139,10 @@ function displayValue(kind: unknown, path: FieldPath, value: unknown, side: Side
   return text.length > MAX_VALUE_CHARS ? text.slice(0, MAX_VALUE_CHARS - 1) + "…" : text;
 }
 
-function maskedCopy(kind: unknown, path: FieldPath, value: unknown, side: Side): unknown {
-  if (Array.isArray(value)) return value.map((item, i) => maskedCopy(kind, [...path, i], item, side));
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskedCopy(kind, [...path, k], v, side)]));
-  return isSecretValue(kind, path, value) ? masked(side) : value;
+function maskedCopy(scope: Scope, value: unknown, side: Side): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => maskedCopy(within(scope, i, kindOf(item)), item, side));
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskedCopy(within(scope, k, kindOf(v)), v, side)]));
+  return isSecretValue(scope, value) ? masked(side) : value;
 }
 
 /** A string that cannot be taken for a number, a boolean, null, empty or padded text when shown bare. */

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, parseAllDocuments, type Node, type Scalar } from "yaml";
+import { isMap, isScalar, isSeq, parseAllDocuments, type Scalar } from "yaml";
 import { secretIn } from "../secret-patterns.js";
 
 /** A key or index on the way from an object's root to one of its values. */
@@ -15,11 +15,31 @@ export function masked(side: Side): string {
 const UNCHANGED_SECRET = "***";
 
 /**
- * Whether the value at `path` of an object of `kind` is secret-bearing: any value of a Secret's data
- * or stringData, or any text secret-patterns takes for a secret. Rendered manifests hold references
- * only, but a base may hold anything that was committed.
+ * Where a value sits: in the innermost object that names its kind (a Secret inside a List is a
+ * Secret), at a path from that object.
  */
-export function isSecretValue(kind: unknown, path: FieldPath, value: unknown): boolean {
+export interface Scope {
+  kind?: string;
+  path: FieldPath;
+}
+
+/** The kind a value names, when it is an object with a `kind`. */
+export function kindOf(value: unknown): string | undefined {
+  const kind = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as { kind?: unknown }).kind : undefined;
+  return typeof kind === "string" ? kind : undefined;
+}
+
+/** The scope of the value under `key` of a value in `scope`; `kind` is what that value names, if anything. */
+export function within(scope: Scope, key: string | number, kind: string | undefined): Scope {
+  return kind === undefined ? { ...scope, path: [...scope.path, key] } : { kind, path: [] };
+}
+
+/**
+ * Whether a value is secret-bearing: any value of a Secret's data or stringData, or any text
+ * secret-patterns takes for a secret. Rendered manifests hold references only, but a base may hold
+ * anything that was committed.
+ */
+export function isSecretValue({ kind, path }: Scope, value: unknown): boolean {
   if (kind === "Secret" && path.length >= 2 && (path[0] === "data" || path[0] === "stringData")) return true;
   return typeof value === "string" && secretIn(value) !== undefined;
 }
@@ -59,30 +79,33 @@ function secretSpans(text: string): SecretSpan[] {
   const documents = parseAllDocuments(text);
   if (!Array.isArray(documents) || documents.some((d) => d.errors.length > 0)) return secretLines(text);
   const spans: SecretSpan[] = [];
-  const add = (scalar: Scalar, kind: unknown, path: FieldPath) => {
-    if (!scalar.range || !isSecretValue(kind, path, scalar.value)) return;
+  const add = (scalar: Scalar, scope: Scope) => {
+    if (!scalar.range || !isSecretValue(scope, scalar.value)) return;
     let end = scalar.range[1];
     while (text[end - 1] === "\n") end--; // a block scalar's range takes its last line break, which the next line needs
     spans.push({ start: scalar.range[0], end, value: String(scalar.value) });
   };
-  for (const document of documents) {
-    const kind = document.get("kind");
-    const visit = (node: unknown, path: FieldPath): void => {
-      if (isMap(node)) {
-        for (const pair of node.items) {
-          // a key is no value of its object, but one that looks like a secret is masked all the same
-          if (isScalar(pair.key)) add(pair.key, undefined, []);
-          visit(pair.value, [...path, String(isScalar(pair.key) ? pair.key.value : pair.key)]);
-        }
-      } else if (isSeq(node)) {
-        node.items.forEach((item, i) => visit(item, [...path, i]));
-      } else if (isScalar(node)) {
-        add(node, kind, path);
+  const visit = (node: unknown, scope: Scope): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        // a key is no value of its object, but one that looks like a secret is masked all the same
+        if (isScalar(pair.key)) add(pair.key, { path: [] });
+        visit(pair.value, within(scope, String(isScalar(pair.key) ? pair.key.value : pair.key), namedKind(pair.value)));
       }
-    };
-    visit(document.contents as Node | null, []);
-  }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => visit(item, within(scope, i, namedKind(item))));
+    } else if (isScalar(node)) {
+      add(node, scope);
+    }
+  };
+  for (const document of documents) visit(document.contents, { ...(namedKind(document.contents) ? { kind: namedKind(document.contents)! } : {}), path: [] });
   return spans.sort((a, b) => a.start - b.start);
+}
+
+/** The kind a YAML map names. */
+function namedKind(node: unknown): string | undefined {
+  const kind = isMap(node) ? node.get("kind") : undefined;
+  return typeof kind === "string" ? kind : undefined;
 }
 
 /** Every line that holds text secret-patterns takes for a secret, from its first non-blank character to its end. */

@@ -122,7 +122,7 @@ async function sectionDiff(cluster: ClusterDir | undefined, change: Change, chan
     if (!was) objects.push({ ...common, change: "added", fields: [] });
     else if (!is) objects.push({ ...common, change: "removed", fields: [] });
     else if (was.file !== is.file || !isDeepStrictEqual(was.value, is.value)) {
-      objects.push({ ...common, ...(was.file === is.file ? {} : { previousFile: was.file }), change: "changed", fields: fieldChanges(object.kind, was.value, is.value) });
+      objects.push({ ...common, ...(was.file === is.file ? {} : { previousFile: was.file }), change: "changed", fields: fieldChanges(was.value, is.value) });
     }
   }
   // a file whose text changed while none of its objects did (a comment, the layout of its YAML) still shows

@@ -5,7 +5,7 @@ import { fieldChanges } from "../../compiler/diff/fields.js";
 const TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5";
 
 describe("field changes between two versions of an object", () => {
-  const cases: { name: string; kind?: string; before: unknown; after: unknown; want: string[] }[] = [
+  const cases: { name: string; before: unknown; after: unknown; want: string[] }[] = [
     { name: "a scalar", before: { spec: { replicas: 2 } }, after: { spec: { replicas: 5 } }, want: ["spec.replicas: 2 -> 5"] },
     { name: "a new and a gone field", before: { a: 1 }, after: { b: "x" }, want: ["a: 1 -> (none)", "b: (none) -> x"] },
     {
@@ -36,15 +36,21 @@ describe("field changes between two versions of an object", () => {
     },
     { name: "a new map as one change", before: {}, after: { spec: { a: 1 } }, want: ['spec: (none) -> {"a":1}'] },
     { name: "multi-line text by its line count", before: { s: "a\nb\n" }, after: { s: "a\nb\nc\n" }, want: ["s: (text, 2 lines) -> (text, 3 lines)"] },
-    { name: "a Secret's data, masked", kind: "Secret", before: { data: { password: "aHVudGVyMg==" } }, after: { data: { password: "b3RoZXI=" } }, want: ["data.password: *** (before) -> *** (after)"] },
-    { name: "a Secret's stringData as a whole, masked inside", kind: "Secret", before: {}, after: { stringData: { token: "hunter2" } }, want: ['stringData: (none) -> {"token":"*** (after)"}'] },
-    { name: "a secret-looking value of any object, masked", kind: "ConfigMap", before: { data: { t: TOKEN } }, after: { data: { t: "ref" } }, want: ["data.t: *** (before) -> ref"] },
+    { name: "a Secret's data, masked", before: { kind: "Secret", data: { password: "aHVudGVyMg==" } }, after: { kind: "Secret", data: { password: "b3RoZXI=" } }, want: ["data.password: *** (before) -> *** (after)"] },
+    { name: "a Secret's stringData as a whole, masked inside", before: { kind: "Secret" }, after: { kind: "Secret", stringData: { token: "hunter2" } }, want: ['stringData: (none) -> {"token":"*** (after)"}'] },
+    {
+      name: "a Secret inside a List, masked as a Secret",
+      before: { kind: "List", items: [{ kind: "Secret", data: { password: "aHVudGVyMg==" } }] },
+      after: { kind: "List", items: [{ kind: "Secret", data: { password: "b3RoZXI=" } }, { kind: "Secret", data: { k: "dg==" } }] },
+      want: ["items[0].data.password: *** (before) -> *** (after)", 'items[1]: (none) -> {"kind":"Secret","data":{"k":"*** (after)"}}'],
+    },
+    { name: "a secret-looking value of any object, masked", before: { kind: "ConfigMap", data: { t: TOKEN } }, after: { kind: "ConfigMap", data: { t: "ref" } }, want: ["data.t: *** (before) -> ref"] },
     { name: "equal objects: no change", before: { a: [1, { b: 2 }] }, after: { a: [1, { b: 2 }] }, want: [] },
   ];
   for (const c of cases) {
     it(c.name, () => {
       // GIVEN two versions of an object WHEN they are compared THEN each differing value is one line
-      const lines = fieldChanges(c.kind, c.before, c.after).map((f) => `${f.path}: ${f.before ?? "(none)"} -> ${f.after ?? "(none)"}`);
+      const lines = fieldChanges(c.before, c.after).map((f) => `${f.path}: ${f.before ?? "(none)"} -> ${f.after ?? "(none)"}`);
       assert.deepEqual(lines, c.want);
     });
   }

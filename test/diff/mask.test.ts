@@ -30,6 +30,11 @@ describe("masking secret values in the texts of a changed file", () => {
     assert.equal(masked.after, "{ broken: [\n  *** (after)\n");
   });
 
+  it("masks the values of a Secret inside a List", () => {
+    const masked = maskTexts("kind: List\nitems:\n  - kind: Secret\n    data:\n      password: aHVudGVyMg==\n", undefined);
+    assert.equal(masked.before, "kind: List\nitems:\n  - kind: Secret\n    data:\n      password: *** (before)\n");
+  });
+
   it("leaves a file without secrets as it is", () => {
     const text = "kind: Service\nmetadata:\n  name: orders\nspec:\n  ports:\n    - port: 3306\n";
     assert.deepEqual(maskTexts(text, undefined), { before: text });
