@@ -30,20 +30,20 @@ const SPEC_FILE = /\.ya?ml$/;
  * temporary directory. `fleet` is the working tree's: spec files the base holds with the same bytes
  * define the same clusters, so only the spec files a change touched are read to tell.
  */
-export async function baseSide(repo: GitRepository, commit: string, root: string, fleet: Fleet, note: (text: string) => void): Promise<BaseSide> {
+export async function baseSide(repo: GitRepository, ref: string, commit: string, root: string, fleet: Fleet, note: (text: string) => void): Promise<BaseSide> {
   const committed = new Map(repo.listTree(commit, [`${RENDERED_DIR}/`]).map((e) => [e.path.slice(RENDERED_DIR.length + 1), e.oid]));
   const fromGit: BaseSide = { oids: committed, read: (files) => readFiles(repo, files, committed) };
   const specs = repo.listTree(commit, SOURCE_DIRS.map((dir) => `${dir}/`));
   const reason = committed.size === 0 ? "missing" : missingClusterDir(repo, specs, committed, root, fleet) ? "stale" : undefined;
   if (reason === undefined) return fromGit;
-  const why = reason === "missing" ? "is missing" : "lacks a cluster its specs define";
+  const at = `${RENDERED_DIR}/ at ${ref} ${reason === "missing" ? "is missing" : "lacks a cluster its specs define"}`;
   const states = repo.listTree(commit, [PLACEMENTS_NAME, CLUSTER_STATE_NAME].map((file) => `${RENDERED_DIR}/${file}`));
   const texts = await renderBase(repo, [...specs, ...states]);
   if (texts === undefined) {
-    note(`${RENDERED_DIR}/ at the base ${why}, and the base's specs have errors: compared with its committed ${RENDERED_DIR}/ as it is\n`);
+    note(`${at}, and the base's specs have errors: compared with its committed ${RENDERED_DIR}/ as it is\n`);
     return fromGit;
   }
-  note(`${RENDERED_DIR}/ at the base ${why}: rendered the base's specs\n`);
+  note(`${at}: rendered the base's specs\n`);
   return { oids: new Map([...texts].map(([file, text]) => [file, repo.blobId(text)])), read: (files) => new Map(files.map((f) => [f, texts.get(f)!])), rendered: reason };
 }
 

@@ -20,7 +20,7 @@ export async function diffAgainstBase(
   const ids = BlobIds.load(root, repo.objectFormat);
   const oids = new Map([...after.digests].map(([file, digest]) => [file, ids.idOf(digest, () => repo.blobId(textOf(file)))]));
   ids.save(root);
-  const base = await baseSide(repo, commit, root, fleet, note);
+  const base = await baseSide(repo, ref, commit, root, fleet, note);
   const changes = fileChanges(base, oids, textOf);
   const clusters = fleet.clusters.map((c) => ({ name: c.name, dir: c.outputDir }));
   const report = await diffReport({ ref, commit, ...(base.rendered ? { rendered: base.rendered } : {}) }, changes, clusters, new Set(base.oids.keys()));

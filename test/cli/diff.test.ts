@@ -204,7 +204,7 @@ describe("clusterc diff --base", () => {
     const report = await diff("--base", "specs-only");
     // THEN it says it rendered the base, and shows the one change, not every file as new
     assert.equal(report.code, 0, report.stderr);
-    assert.match(report.stderr, /^rendered\/ at the base is missing: rendered the base's specs$/m);
+    assert.match(report.stderr, /^rendered\/ at specs-only is missing: rendered the base's specs$/m);
     assert.match(report.stdout, /^ {6}spec\.replicas: 3 -> 4$/m);
     assert.doesNotMatch(report.stdout, /^cluster (endgame|reports|commerce|adb) /m);
   });
@@ -217,7 +217,7 @@ describe("clusterc diff --base", () => {
     const result = await diff("--base", "unrendered", "--format", "json");
     // THEN the base is rendered, so the working tree removes late (a committed rendered/ would not know it)
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /^rendered\/ at the base lacks a cluster its specs define: rendered the base's specs$/m);
+    assert.match(result.stderr, /^rendered\/ at unrendered lacks a cluster its specs define: rendered the base's specs$/m);
     const report = JSON.parse(result.stdout) as JsonReport;
     assert.equal(report.base.rendered, "stale");
     assert.deepEqual(report.clusters.map((c) => [c.cluster, c.change]), [["late", "removed"]]);
@@ -231,7 +231,7 @@ describe("clusterc diff --base", () => {
     const result = await diff("--base", "broken", "--format", "json");
     // THEN it says why, and every file the working tree renders is new
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /^rendered\/ at the base is missing, and the base's specs have errors: compared with its committed rendered\/ as it is$/m);
+    assert.match(result.stderr, /^rendered\/ at broken is missing, and the base's specs have errors: compared with its committed rendered\/ as it is$/m);
     const report = JSON.parse(result.stdout) as JsonReport;
     assert.ok(report.clusters.length === 5 && report.clusters.every((c) => c.change === "added"));
   });
