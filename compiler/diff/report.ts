@@ -126,8 +126,9 @@ async function sectionDiff(cluster: ClusterDir | undefined, change: Change, chan
     }
   }
   // a file whose text changed while none of its objects did (a comment, the layout of its YAML) still shows
+  const listed = new Set(objects.map((o) => o.file));
   for (const change of changes) {
-    if (change.before === undefined || change.after === undefined || objects.some((o) => o.file === change.file)) continue;
+    if (change.before === undefined || change.after === undefined || listed.has(change.file)) continue;
     for (const o of objectsIn(change.file, change.after)) objects.push({ id: o.id, ...pick(o), file: o.file, change: "changed", fields: [] });
   }
   objects.sort((a, b) => compareText(a.file, b.file) || compareText(a.id, b.id));

@@ -196,6 +196,18 @@ describe("clusterc diff --base", () => {
     }
   });
 
+  it("lists an object whose file changed in text alone as changed, without fields", async () => {
+    // GIVEN a base whose Service file carries a comment the compiler does not write
+    const service = "rendered/shop/orders/0-setup/service-orders-mysql.yaml";
+    repo.commitOnBase("commented", { [service]: "# edited by hand\n" + await readFile(path.join(repo.root, service), "utf8") });
+    // WHEN diff runs against it
+    const result = await diff("--base", "commented");
+    // THEN the Service is one changed object with no field changes, and the unified diff shows the comment go
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^ {2}~ Service shop\/orders-mysql\n\n/m);
+    assert.match(result.stdout, /^-# edited by hand$/m);
+  });
+
   it("renders the base's specs when the base has no rendered/, and says so", async () => {
     // GIVEN a base commit of specs alone
     repo.commitOnBase("specs-only", { rendered: null });
