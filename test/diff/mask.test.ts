@@ -30,6 +30,12 @@ describe("masking secret values in the texts of a changed file", () => {
     assert.equal(masked.after, "{ broken: [\n  *** (after)\n");
   });
 
+  it("masks a secret spelt with escape sequences, which the text alone does not show", () => {
+    // GIVEN a token whose first letter is written as \x67 ("g") in a double-quoted scalar
+    const masked = maskTexts('kind: ConfigMap\ndata:\n  t: "\\x67hp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"\n', undefined);
+    assert.equal(masked.before, "kind: ConfigMap\ndata:\n  t: *** (before)\n");
+  });
+
   it("masks the values of a Secret inside a List", () => {
     const masked = maskTexts("kind: List\nitems:\n  - kind: Secret\n    data:\n      password: aHVudGVyMg==\n", undefined);
     assert.equal(masked.before, "kind: List\nitems:\n  - kind: Secret\n    data:\n      password: *** (before)\n");
