@@ -7,6 +7,11 @@ import { planChanges, type FileChange } from "./change-plan.js";
 import { compile, type CompileOptions, type CompileResult } from "./compile.js";
 import { formatText, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { compareTrees, isEmpty } from "./emit/compare.js";
+import { diffAgainstBase } from "./diff/diff.js";
+import type { DiffReport } from "./diff/report.js";
+import { diffJson, diffText } from "./diff/format.js";
+import { GitRepository, GitUsageError } from "./diff/git.js";
+import { diffMarkdown } from "./diff/markdown.js";
 import { explainCluster } from "./explain.js";
 import { recordRendered, scanRendered, type RenderedTree } from "./emit/scan.js";
 import {
@@ -42,6 +47,15 @@ const COMMAND_HELP = {
     options: [
       ["--root DIR", "the project directory (default: the current directory)"],
       ["--format FORMAT", "text (default), json, or github (GitHub Actions annotations)"],
+    ],
+  },
+  diff: {
+    usage: "clusterc diff   --base REF [--root DIR] [--format text|markdown|json]",
+    summary: "what the specs change in rendered/ against commit REF, per cluster; writes nothing",
+    options: [
+      ["--base REF", "the commit to compare with: a branch, tag or commit, e.g. origin/main"],
+      ["--root DIR", "the project directory (default: the current directory)"],
+      ["--format FORMAT", "text (default), markdown (one pull-request comment) or json"],
     ],
   },
   release: {
@@ -120,6 +134,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "render": return await render(rest, io);
       case "check": return await check(rest, io);
       case "lint": return await lint(rest, io);
+      case "diff": return await diff(rest, io);
       case "release": return await release(rest, io);
       case "explain": return await explain(rest, io);
       case "pools": return await pools(rest, io);
@@ -136,7 +151,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.err(`clusterc: ${e.message}\n`);
       return EXIT_USAGE;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof GitUsageError) {
       io.err(`clusterc: ${e.message}\n${USAGE}\n`);
       return EXIT_USAGE;
     }
@@ -326,6 +341,31 @@ async function check(args: readonly string[], io: Io): Promise<number> {
       `run \`npx clusterc render\` and commit the result\n`,
   );
   return EXIT_FINDINGS;
+}
+
+const DIFF_FORMATS = { text: diffText, markdown: (report: DiffReport) => diffMarkdown(report), json: diffJson } as const;
+
+/**
+ * What the working tree's specs change against a base commit: its committed rendered/, read from
+ * git objects, against the specs compiled in memory as check compiles them. Writes nothing but the
+ * caches; errors in the specs are printed as check prints them, and then there is no diff.
+ */
+async function diff(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(args, { ...ROOT_OPTION, base: { type: "string" }, format: { type: "string", default: "text" } });
+  const { base: ref, format } = values;
+  if (ref === undefined || ref === "") throw new UsageError("diff needs --base REF: the commit to compare with, e.g. --base origin/main");
+  if (!Object.hasOwn(DIFF_FORMATS, format)) throw new UsageError(`--format must be text, markdown or json, not ${format}`);
+  const root = projectRoot(io, values.root);
+  const repo = GitRepository.open(root);
+  const commit = repo.resolveCommit(ref);
+  const onDisk = scanRendered(root);
+  const result = await compileCached(root, io, {}, onDisk);
+  recordRendered(root, onDisk);
+  printDiagnostics(result.diagnostics, root, io);
+  if (hasErrors(result.diagnostics)) return EXIT_FINDINGS;
+  const { report } = await diffAgainstBase(repo, ref, commit, root, result, onDisk, io.err);
+  io.out(DIFF_FORMATS[format as keyof typeof DIFF_FORMATS](report));
+  return EXIT_OK;
 }
 
 async function lint(args: readonly string[], io: Io): Promise<number> {

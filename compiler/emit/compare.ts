@@ -25,23 +25,30 @@ export async function compareTrees(expected: ReadonlyMap<string, string>, texts:
   const changed = written.filter((file) => actual.digests.has(file));
   const extra = [...change.remove];
   if (written.length + extra.length === 0) return { missing, extra, changed, patch: "" };
-  const { createTwoFilesPatch } = await import("diff");
   let patch = "";
   for (const file of [...written, ...extra].sort()) {
-    const want = texts.get(file);
-    const have = actual.digests.has(file) ? actual.text(file) : undefined;
-    const name = `${RENDERED_DIR}/${file}`;
-    patch += createTwoFilesPatch(
-      have === undefined ? "/dev/null" : `a/${name}`,
-      want === undefined ? "/dev/null" : `b/${name}`,
-      have ?? "",
-      want ?? "",
-      undefined,
-      undefined,
-      { context: 3 },
-    );
+    patch += await filePatch(file, actual.digests.has(file) ? actual.text(file) : undefined, texts.get(file));
   }
   return { missing: missing.sort(), extra: extra.sort(), changed: changed.sort(), patch };
+}
+
+/**
+ * The unified diff of one file under rendered/ from `before` to `after` (`--- a/rendered/...`, `+++
+ * b/rendered/...`; /dev/null for a side without the file), as git prints it. The diff library is
+ * loaded on first use.
+ */
+export async function filePatch(file: string, before: string | undefined, after: string | undefined): Promise<string> {
+  const { createTwoFilesPatch } = await import("diff");
+  const name = `${RENDERED_DIR}/${file}`;
+  return createTwoFilesPatch(
+    before === undefined ? "/dev/null" : `a/${name}`,
+    after === undefined ? "/dev/null" : `b/${name}`,
+    before ?? "",
+    after ?? "",
+    undefined,
+    undefined,
+    { context: 3 },
+  );
 }
 
 export function isEmpty(difference: TreeDifference): boolean {

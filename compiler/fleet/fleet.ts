@@ -74,6 +74,11 @@ export type ComponentsOf = (kind: string) => readonly ComponentResourceDefaults[
 /** Top-level folders of rendered/ that belong to the GitOps objects, not to a cluster. */
 export const RESERVED_OUTPUT_DIRS = ["argocd", "flux"] as const;
 
+/** The folder under rendered/ of cluster `name` whose spec is `specFile` (from the project root): the spec's folder under clusters/, then the name. */
+export function outputDirOf(specFile: string, name: string): string {
+  return path.posix.join(path.posix.dirname(path.posix.relative("clusters", specFile)), name);
+}
+
 /** Builds the fleet model and reports what only shows across documents: duplicate names, clashing output paths. */
 export function buildFleet(documents: readonly ValidDocument[], componentsOf: ComponentsOf): { fleet: Fleet; findings: Finding[] } {
   const findings: Finding[] = [];
@@ -115,7 +120,7 @@ export function buildFleet(documents: readonly ValidDocument[], componentsOf: Co
       findings.push(duplicate(nameOrigin, "cluster", document.metadata.name, first.origin));
       continue;
     }
-    const outputDir = path.posix.join(path.posix.dirname(path.posix.relative("clusters", source.file)), document.metadata.name);
+    const outputDir = outputDirOf(source.file, document.metadata.name);
     if ((RESERVED_OUTPUT_DIRS as readonly string[]).includes(outputDir)) {
       findings.push(error(nameOrigin, "output-path-reserved", `a cluster at the top of clusters/ cannot be named "${outputDir}": rendered/${outputDir}/ holds the GitOps objects; rename it or move the file into a subfolder`));
       continue;

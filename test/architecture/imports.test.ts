@@ -21,6 +21,7 @@ const STAGES: readonly (readonly string[])[] = [
   ["emit/"],
   ["gitops/"],
   ["exceptions.ts", "explain.ts", "change-plan.ts", "cluster-cache.ts", "node-ports.ts", "compile.ts", "pools-report.ts"],
+  ["diff/"],
   ["cli.ts"],
 ];
 
