@@ -1,15 +1,6 @@
+import type { FileChange } from "../change-plan.js";
 import { compareText } from "../text-order.js";
 import type { BaseSide } from "./base.js";
-
-/** A file under rendered/ that differs between the base and the working tree's specs. */
-export interface FileChange {
-  /** Path under rendered/. */
-  file: string;
-  /** Absent for a new file. */
-  before?: string;
-  /** Absent for a file no spec produces any more. */
-  after?: string;
-}
 
 /**
  * The files whose bytes differ, in path order. A file is compared by its git blob id (`after`: the

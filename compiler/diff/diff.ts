@@ -1,8 +1,10 @@
+import { planChanges, type FileChange } from "../change-plan.js";
 import type { CompileResult } from "../compile.js";
+import type { Diagnostic } from "../diagnostics.js";
 import type { RenderedTree } from "../emit/scan.js";
 import { baseSide } from "./base.js";
 import { BlobIds } from "./blob-ids.js";
-import { fileChanges, type FileChange } from "./changes.js";
+import { fileChanges } from "./changes.js";
 import type { GitRepository } from "./git.js";
 import { diffReport, type DiffReport } from "./report.js";
 
@@ -23,6 +25,19 @@ export async function diffAgainstBase(
   const base = await baseSide(repo, ref, commit, root, fleet, note);
   const changes = fileChanges(base, oids, textOf);
   const clusters = fleet.clusters.map((c) => ({ name: c.name, dir: c.outputDir }));
-  const report = await diffReport({ ref, commit, ...(base.rendered ? { rendered: base.rendered } : {}) }, changes, clusters, new Set(base.oids.keys()));
+  const report = await diffReport({ ref, commit, ...(base.rendered ? { rendered: base.rendered } : {}) }, changes, clusters, new Set(base.oids.keys()), plannedWarnings(changes, after));
   return { report, changes };
+}
+
+/** The change planner's warnings about syncing these changes, by the name of the cluster whose spec they point at. */
+function plannedWarnings(changes: readonly FileChange[], after: CompileResult): Map<string, Diagnostic[]> {
+  const byCluster = new Map<string, Diagnostic[]>();
+  for (const finding of planChanges(changes, after.fleet!)) {
+    const { origin } = finding;
+    const cluster = after.fleet!.clusters.find((c) => c.origin.file === origin.file && c.origin.doc === origin.doc);
+    if (cluster === undefined) continue;
+    const diagnostic: Diagnostic = { file: origin.file, ...after.locate(origin), severity: finding.severity, ruleId: finding.ruleId, message: finding.message };
+    byCluster.set(cluster.name, [...byCluster.get(cluster.name) ?? [], diagnostic]);
+  }
+  return byCluster;
 }

@@ -1,3 +1,4 @@
+import type { Diagnostic } from "../diagnostics.js";
 import type { FieldChange } from "./fields.js";
 import type { Change, DiffReport, ObjectChange, SectionDiff } from "./report.js";
 
@@ -17,6 +18,11 @@ export function fieldLine(f: FieldChange): string {
 /** `orders (rendered/shop/orders/)`, or the fleet-wide files. */
 export function sectionTitle(s: SectionDiff): string {
   return s.cluster === undefined ? "fleet-wide files (Argo CD, Flux, state files)" : `cluster ${s.cluster} (rendered/${s.dir}/)`;
+}
+
+/** `clusters/prod/endgame.yaml:12:15 warning [scale-down] ...`: where a planned warning points, and what to do. */
+export function warningLine(w: Diagnostic): string {
+  return `${w.file}:${w.line}:${w.col} ${w.severity} [${w.ruleId}] ${w.message}`;
 }
 
 /** `changed: 1 added, 0 removed, 2 changed objects` */
@@ -40,6 +46,7 @@ export function diffText(report: DiffReport): string {
   let text = `changes against ${baseLine(report)}: ${report.clusters.length} cluster(s)${report.fleet ? " and the fleet-wide files" : ""}\n`;
   for (const section of sections) {
     text += `\n${sectionTitle(section)}: ${countsLine(section)}\n`;
+    for (const w of section.warnings) text += `  ! ${warningLine(w)}\n`;
     for (const o of section.objects) {
       text += `  ${CHANGE_MARK[o.change]} ${objectLabel(o)}${o.previousFile ? ` (moved from rendered/${o.previousFile})` : ""}\n`;
       for (const f of o.fields) text += `      ${fieldLine(f)}\n`;
@@ -51,7 +58,7 @@ export function diffText(report: DiffReport): string {
 
 /**
  * For scripts: `{ base, clusters: [{ cluster, dir, change, counts, objects: [{ id, kind, namespace,
- * name, file, change, fields: [{ path, before, after }], patch }] }], fleet }`. An object's patch is the
+ * name, file, change, fields: [{ path, before, after }], patch }], warnings: [{ file, line, col, severity, ruleId, message }] }], fleet }`. An object's patch is the
  * unified diff of the file that holds it.
  */
 export function diffJson(report: DiffReport): string {

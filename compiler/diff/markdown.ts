@@ -53,7 +53,7 @@ function title(s: SectionDiff): string {
 }
 
 function section(s: SectionDiff, level: Level): string {
-  let text = `\n### ${title(s)}\n\n${countsLine(s)}\n`;
+  let text = `\n### ${title(s)}\n\n${countsLine(s)}\n` + warnings(s);
   if (level === "object lists") return text;
   text += "\n";
   for (const o of s.objects) {
@@ -71,12 +71,17 @@ function countsOnly(report: DiffReport, command: string, limit: number): string 
   let text = heading(report) + cutNote("object lists", command) + "\n";
   const sections = sectionsOf(report);
   for (const [i, s] of sections.entries()) {
-    const line = `- ${title(s)}: ${countsLine(s)}\n`;
+    const line = `- ${title(s)}: ${countsLine(s)}\n` + warnings(s);
     const rest = `- … and ${sections.length - i} more; run ${code(command)} to see them\n`;
     if (text.length + line.length + rest.length >= limit) return text + rest;
     text += line;
   }
   return text;
+}
+
+/** The planner's warnings, which a summary never cuts: they say what to do before this change syncs. */
+function warnings(s: SectionDiff): string {
+  return s.warnings.map((w) => `\n> [!WARNING]\n> ${code(w.ruleId)} at ${code(`${w.file}:${w.line}:${w.col}`)}: ${w.message}\n`).join("");
 }
 
 /** Inline code that holds any text: a longer run of backticks than the text has. */

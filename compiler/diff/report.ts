@@ -3,7 +3,8 @@ import path from "node:path";
 import { filePatch } from "../emit/compare.js";
 import { RESERVED_OUTPUT_DIRS } from "../fleet/fleet.js";
 import { compareText } from "../text-order.js";
-import type { FileChange } from "./changes.js";
+import type { FileChange } from "../change-plan.js";
+import type { Diagnostic } from "../diagnostics.js";
 import { fieldChanges, type FieldChange } from "./fields.js";
 import { maskTexts } from "./mask.js";
 import { objectsIn, type FileObject } from "./objects.js";
@@ -42,6 +43,8 @@ export interface SectionDiff {
   counts: Record<Change, number>;
   objects: ObjectChange[];
   files: FilePatch[];
+  /** What the change planner warns about syncing this change, at the spec lines that caused it. */
+  warnings: Diagnostic[];
 }
 
 export interface DiffReport {
@@ -65,6 +68,7 @@ export interface ClusterDir {
  */
 export async function diffReport(
   base: DiffReport["base"], changes: readonly FileChange[], clusters: readonly ClusterDir[], baseFiles: ReadonlySet<string>,
+  warnings: ReadonlyMap<string, Diagnostic[]> = new Map(),
 ): Promise<DiffReport> {
   const known = new Map(clusters.map((c) => [c.dir, c]));
   const bySection = new Map<string, { cluster?: ClusterDir; change: Change; changes: FileChange[] }>();
@@ -80,7 +84,7 @@ export async function diffReport(
     const section = bySection.get(key) ?? bySection.set(key, { ...(cluster ? { cluster } : {}), change: sectionChange, changes: [] }).get(key)!;
     section.changes.push(change);
   }
-  const sections = await Promise.all([...bySection.values()].map(({ cluster, change, changes }) => sectionDiff(cluster, change, changes)));
+  const sections = await Promise.all([...bySection.values()].map(({ cluster, change, changes }) => sectionDiff(cluster, change, changes, warnings.get(cluster?.name ?? "") ?? [])));
   const fleet = sections.find((s) => s.cluster === undefined);
   return {
     base,
@@ -106,7 +110,7 @@ function removedCluster(file: string, baseFiles: ReadonlySet<string>): ClusterDi
   return { name: path.posix.basename(dir), dir };
 }
 
-async function sectionDiff(cluster: ClusterDir | undefined, change: Change, changes: readonly FileChange[]): Promise<SectionDiff> {
+async function sectionDiff(cluster: ClusterDir | undefined, change: Change, changes: readonly FileChange[], warnings: Diagnostic[]): Promise<SectionDiff> {
   const before = new Map<string, FileObject>();
   const after = new Map<string, FileObject>();
   for (const change of changes) {
@@ -138,7 +142,7 @@ async function sectionDiff(cluster: ClusterDir | undefined, change: Change, chan
   }));
   const counts = { added: 0, removed: 0, changed: 0 };
   for (const o of objects) counts[o.change]++;
-  return { ...(cluster ? { cluster: cluster.name, dir: cluster.dir } : {}), change, counts, objects, files };
+  return { ...(cluster ? { cluster: cluster.name, dir: cluster.dir } : {}), change, counts, objects, files, warnings };
 }
 
 function pick(o: FileObject): Pick<ObjectChange, "kind" | "namespace" | "name"> {

@@ -58,7 +58,7 @@ type Repository = Awaited<ReturnType<typeof exampleRepository>>;
 
 interface JsonReport {
   base: { ref: string; commit: string; rendered?: string };
-  clusters: { cluster: string; dir: string; change: string; counts: Record<string, number>; objects: { id: string; change: string; fields: { path: string; before?: string; after?: string }[]; patch: string }[] }[];
+  clusters: { cluster: string; dir: string; change: string; counts: Record<string, number>; objects: { id: string; change: string; fields: { path: string; before?: string; after?: string }[]; patch: string }[]; warnings: { file: string; line: number; ruleId: string }[] }[];
   fleet: { objects: { id: string }[] } | null;
 }
 
@@ -157,6 +157,8 @@ describe("clusterc diff --base", () => {
     const result = await diff("--base", "base");
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^ {2}~ StatefulSet endgame\/endgame-tikv\n(?: {6}.*\n)* {6}spec\.replicas: 3 -> 2$/m);
+    // AND the planner's warning stands next to the cluster's changes, at the spec line, with the removal procedure
+    assert.match(result.stdout, /^ {2}! clusters\/prod\/endgame\.yaml:\d+:\d+ warning \[scale-down\] .*pd-ctl/m);
   });
 
   it("shows a version downgrade in every image it changes", async () => {
@@ -166,7 +168,9 @@ describe("clusterc diff --base", () => {
     const fields = endgame.objects.flatMap((o) => o.fields.map((f) => `${o.id} ${f.path}: ${f.before} -> ${f.after}`));
     for (const component of ["pd", "tikv", "tidb"]) {
       assert.ok(fields.some((f) => f.includes(`containers[name=${component}].image: pingcap/${component}:v7.5.1 -> pingcap/${component}:v7.1.0`)), `${component}: ${fields.join("\n")}`);
-    }
+    }    // AND the planner warns at the version line that TiDB cannot be downgraded in place
+    const warnings = endgame.warnings.map((w) => `${w.file}:${w.line} ${w.ruleId}`);
+    assert.ok(warnings.some((w) => /^clusters\/prod\/endgame\.yaml:\d+ version-downgrade$/.test(w)), warnings.join("\n"));
   });
 
   it("shows a changed Secret reference, and masks every secret value the base holds", async () => {

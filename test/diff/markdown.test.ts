@@ -10,6 +10,7 @@ function report(clusters: number, fields: number, patchLines: number): DiffRepor
     objects: [{ id: `StatefulSet/prod/c${i}-pd`, kind: "StatefulSet", namespace: "prod", name: `c${i}-pd`, file: `prod/c${i}/0-pd/statefulset.yaml`, change: "changed",
       fields: Array.from({ length: fields }, (_, f) => ({ path: `spec.template.metadata.annotations.field${f}`, before: "old-value", after: "new-value" })) }],
     files: [{ file: `prod/c${i}/0-pd/statefulset.yaml`, change: "changed", patch: `--- a/rendered/prod/c${i}/0-pd/statefulset.yaml\n` + "-  old line of the manifest\n+  new line of the manifest\n".repeat(patchLines) }],
+    warnings: [],
   });
   return { base: { ref: "origin/main", commit: "0123456789abcdef" }, clusters: Array.from({ length: clusters }, (_, i) => section(i)) };
 }
@@ -34,4 +35,15 @@ describe("the markdown diff as one pull-request comment", () => {
       else assert.ok(text.includes(c.cut) && text.includes("Run `clusterc diff --base origin/main` locally to see all"), text.slice(0, 400));
     });
   }
+
+  it("keeps the planner's warnings when it cuts everything else", () => {
+    // GIVEN a report too large for anything but counts, whose first cluster has a planned warning
+    const large = report(600, 1, 1);
+    large.clusters[0]!.warnings = [{ file: "clusters/prod/c0.yaml", line: 9, col: 15, severity: "warning", ruleId: "scale-down", message: "TiKV goes from 3 to 2: first run pd-ctl store delete" }];
+    // WHEN it is written as a comment
+    const text = diffMarkdown(large);
+    // THEN the summary still carries the warning, with its rule and spec line
+    assert.ok(text.includes("summarised"));
+    assert.ok(text.includes("`scale-down` at `clusters/prod/c0.yaml:9:15`: TiKV goes from 3 to 2: first run pd-ctl store delete"), text.slice(0, 600));
+  });
 });
