@@ -13,6 +13,8 @@ import {
 } from "./emit/tree.js";
 import { inventoryOf } from "./placement/inventory.js";
 import { formatPools, type PoolsFormat } from "./pools-report.js";
+import { RULE_CATALOG } from "./rule-catalog.js";
+import { sarifLog, type Tool } from "./sarif.js";
 import { RENDERED_DIR } from "./source/load.js";
 import { loadParseCache } from "./source/parse-cache.js";
 
@@ -36,11 +38,11 @@ const COMMAND_HELP = {
     options: [["--root DIR", "the project directory (default: the current directory)"]],
   },
   lint: {
-    usage: "clusterc lint   [--root DIR] [--format text|json|github]",
+    usage: "clusterc lint   [--root DIR] [--format text|json|github|sarif]",
     summary: "diagnostics only",
     options: [
       ["--root DIR", "the project directory (default: the current directory)"],
-      ["--format FORMAT", "text (default), json, or github (GitHub Actions annotations)"],
+      ["--format FORMAT", "text (default), json, github (GitHub Actions annotations), or sarif (SARIF 2.1.0, for code scanning)"],
     ],
   },
   release: {
@@ -123,7 +125,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "explain": return await explain(rest, io);
       case "pools": return await pools(rest, io);
       case "--version": case "version":
-        io.out(`clusterc ${version()}\n`);
+        io.out(`clusterc ${manifest().version}\n`);
         return EXIT_OK;
       case undefined: case "help": case "--help": case "-h":
         io.out(USAGE + "\n");
@@ -311,12 +313,13 @@ async function check(args: readonly string[], io: Io): Promise<number> {
 async function lint(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...ROOT_OPTION, format: { type: "string", default: "text" } });
   const format = values.format;
-  if (!["text", "json", "github"].includes(format)) throw new UsageError(`--format must be text, json or github, not ${format}`);
+  if (!["text", "json", "github", "sarif"].includes(format)) throw new UsageError(`--format must be text, json, github or sarif, not ${format}`);
   const root = projectRoot(io, values.root);
   const { diagnostics } = await compileCached(root, io);
   const display = (d: Diagnostic) => ({ ...d, file: displayPath(root, d.file, io) });
   if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
   else if (format === "github") io.out(diagnostics.map((d) => githubAnnotation(display(d))).join(""));
+  else if (format === "sarif") io.out(JSON.stringify(sarifLog(diagnostics, RULE_CATALOG, manifest()), null, 2) + "\n");
   else printDiagnostics(diagnostics, root, io, io.out, true);
   if (format === "text" && diagnostics.length === 0) io.err("no findings\n");
   return hasErrors(diagnostics) ? EXIT_FINDINGS : EXIT_OK;
@@ -358,10 +361,11 @@ function isPoolsFormat(format: string): format is PoolsFormat {
   return ["text", "json", "markdown"].includes(format);
 }
 
-/** The version in package.json, two folders up from this module in dist/ (the bundle and the compiled modules alike). */
-function version(): string {
-  const manifest = fileURLToPath(new URL("../../package.json", import.meta.url));
-  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+/** The version and home in package.json, two folders up from this module in dist/ (the bundle and the compiled modules alike). */
+function manifest(): Tool {
+  const file = fileURLToPath(new URL("../../package.json", import.meta.url));
+  const { version, homepage } = JSON.parse(readFileSync(file, "utf8")) as Tool;
+  return homepage ? { version, homepage } : { version };
 }
 
 /** A GitHub Actions workflow command, which shows the finding on the pull request's diff. */
