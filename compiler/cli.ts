@@ -287,7 +287,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, ROOT_OPTION);
   const root = projectRoot(io, values.root);
   if (hasInterruptedRender(root)) {
-    io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`npx clusterc render\` to finish it\n`);
+    io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`node bin/clusterc.js render\` to finish it\n`);
     return EXIT_FINDINGS;
   }
   const onDisk = scanRendered(root);
@@ -305,7 +305,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
   io.err(
     `${RENDERED_DIR}/ is stale: ${difference.missing.length} missing, ${difference.changed.length} changed, ${difference.extra.length} extra (no spec produces them)\n` +
       list("missing:", difference.missing) + list("changed:", difference.changed) + list("extra:  ", difference.extra) +
-      `run \`npx clusterc render\` and commit the result\n`,
+      `run \`node bin/clusterc.js render\` and commit the result\n`,
   );
   return EXIT_FINDINGS;
 }
