@@ -316,7 +316,9 @@ async function lint(args: readonly string[], io: Io): Promise<number> {
   if (!["text", "json", "github", "sarif"].includes(format)) throw new UsageError(`--format must be text, json, github or sarif, not ${format}`);
   const root = projectRoot(io, values.root);
   const { diagnostics } = await compileCached(root, io);
-  const display = (d: Diagnostic) => ({ ...d, file: displayPath(root, d.file, io) });
+  const display = (d: Diagnostic) => ({
+    ...d, file: displayPath(root, d.file, io), related: d.related?.map((r) => ({ ...r, file: displayPath(root, r.file, io) })),
+  });
   if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
   else if (format === "github") io.out(diagnostics.map((d) => githubAnnotation(display(d))).join(""));
   else if (format === "sarif") io.out(JSON.stringify(sarifLog(diagnostics, RULE_CATALOG, manifest()), null, 2) + "\n");

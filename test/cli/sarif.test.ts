@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import type * as Sarif from "sarif";
 import { RULE_CATALOG } from "../../compiler/rule-catalog.js";
+import { sarifLog } from "../../compiler/sarif.js";
 import type { Diagnostic } from "../../compiler/diagnostics.js";
 import { fixturePath, MINIMAL_TIDB_SPEC, REPO_ROOT, runCli, tempProject, tidbSpec } from "../helpers.js";
 
@@ -118,6 +119,19 @@ describe("clusterc lint --format sarif", () => {
       assert.ok(["none", "note", "warning", "error"].includes(rule.defaultConfiguration!.level!), rule.id);
     }
     assert.deepEqual((JSON.parse(stdout) as Sarif.Log).runs[0]!.results, []);
+  });
+
+  it("links the tool and every rule to the README of a project that names its homepage", async () => {
+    // GIVEN a fork whose package.json names its homepage
+    const homepage = "https://github.com/example/fleet";
+    // WHEN a log is written
+    const log = sarifLog([], RULE_CATALOG, { version: "1.2.3", homepage });
+    // THEN it stays valid, the tool links to the project and each rule to the README's rules table
+    const validate = await sarifValidator();
+    assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+    const driver = log.runs[0]!.tool.driver;
+    assert.equal(driver.informationUri, homepage);
+    assert.deepEqual(new Set(driver.rules!.map((r) => r.helpUri)), new Set([`${homepage}#rules-and-diagnostics`]));
   });
 
   it("lists exactly the rule IDs of the README's table, each once", async () => {
