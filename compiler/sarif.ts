@@ -53,6 +53,8 @@ function driverRule(rule: RuleDoc, helpUri: string | undefined): Sarif.Reporting
   return {
     id: rule.id,
     shortDescription: { text: rule.description },
+    // code scanning shows both descriptions at the top of an alert, and the help below it
+    fullDescription: { text: rule.description },
     help: { text: help },
     ...(helpUri && { helpUri }),
     defaultConfiguration: { level: rule.level },

@@ -115,7 +115,7 @@ describe("clusterc lint --format sarif", () => {
     assert.equal(driver.version, manifest.version);
     assert.deepEqual(driver.rules!.map((r) => r.id), RULE_CATALOG.map((r) => r.id));
     for (const rule of driver.rules!) {
-      assert.ok(rule.shortDescription?.text && rule.help?.text, rule.id);
+      assert.ok(rule.shortDescription?.text && rule.fullDescription?.text && rule.help?.text, rule.id);
       assert.ok(["none", "note", "warning", "error"].includes(rule.defaultConfiguration!.level!), rule.id);
     }
     assert.deepEqual((JSON.parse(stdout) as Sarif.Log).runs[0]!.results, []);
