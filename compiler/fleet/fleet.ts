@@ -159,7 +159,8 @@ function toPolicy(document: PolicyDocument, origin: Origin): Policy {
 }
 
 function duplicate(at: Origin, what: string, name: string, first: Origin): Finding {
-  return error(at, "duplicate-name", `${what} "${name}" is already defined in ${first.file}; names must be unique across the repository, rename one`);
+  const finding = error(at, "duplicate-name", `${what} "${name}" is already defined in ${first.file}; names must be unique across the repository, rename one`);
+  return { ...finding, related: [{ origin: { ...first, path: ["metadata", "name"] }, message: `${what} "${name}" is first defined here` }] };
 }
 
 function toPool(document: HostPathPoolDocument, origin: Origin): HostPathPool {

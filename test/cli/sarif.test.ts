@@ -101,6 +101,23 @@ describe("clusterc lint --format sarif", () => {
     assert.ok(results.some((r) => r.ruleId === "policy-exception" && r.level === "warning"));
   });
 
+  it("points a name defined twice at the first definition as a related location", async () => {
+    // GIVEN two spec files that define a cluster named orders (metadata on line 3, its name key at column 13)
+    const project = await tempProject({
+      "clusters/a/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC),
+      "clusters/b/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC),
+    });
+    // WHEN the user lints them as SARIF
+    const { stdout } = await runCli(["lint", "--format", "sarif"], project.root);
+    await project.cleanup();
+    // THEN the second definition is the error, related to the first one's name
+    const [result, ...others] = (JSON.parse(stdout) as Sarif.Log).runs[0]!.results!;
+    assert.deepEqual(others, []);
+    assert.equal(result!.ruleId, "duplicate-name");
+    assert.equal(where(result!.locations![0]), "clusters/b/orders.yaml:3:13");
+    assert.deepEqual(result!.relatedLocations!.map(where), ["clusters/a/orders.yaml:3:13"]);
+  });
+
   it("names the tool with the package's version and describes every rule it can report", async () => {
     // GIVEN a fleet without findings
     const project = await tempProject({ "clusters/a.yaml": tidbSpec("alpha", MINIMAL_TIDB_SPEC) });
