@@ -103,8 +103,9 @@ export function buildFleet(documents: readonly ValidDocument[], componentsOf: Co
     }
     if (document.kind === "GitOps") {
       if (gitops) {
-        findings.push(error({ ...origin, path: ["kind"] }, "gitops-duplicate",
-          `a second GitOps document ("${document.metadata.name}"): a repository has one, and "${gitops.name}" in ${gitops.origin.file} already says where Argo CD and Flux find rendered/. Merge them into one document`));
+        const finding = error({ ...origin, path: ["kind"] }, "gitops-duplicate",
+          `a second GitOps document ("${document.metadata.name}"): a repository has one, and "${gitops.name}" in ${gitops.origin.file} already says where Argo CD and Flux find rendered/. Merge them into one document`);
+        findings.push({ ...finding, related: [{ origin: { ...gitops.origin, path: ["kind"] }, message: `the first GitOps document, "${gitops.name}"` }] });
       } else {
         gitops = { name: document.metadata.name, spec: document.spec, origin };
       }

@@ -101,22 +101,34 @@ describe("clusterc lint --format sarif", () => {
     assert.ok(results.some((r) => r.ruleId === "policy-exception" && r.level === "warning"));
   });
 
-  it("points a name defined twice at the first definition as a related location", async () => {
-    // GIVEN two spec files that define a cluster named orders (metadata on line 3, its name key at column 13)
-    const project = await tempProject({
-      "clusters/a/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC),
-      "clusters/b/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC),
+  const GITOPS = (name: string) => `apiVersion: clusterc/v1
+kind: GitOps
+metadata: { name: ${name} }
+spec:
+  repoURL: https://git.example.com/platform/databases.git
+  revision: main
+  argocd: { namespace: argocd, project: default }
+`;
+  const twice: { rule: string; files: Record<string, string>; at: string; related: string }[] = [
+    // a cluster name defined twice: at the second name key (line 3, column 13), related to the first
+    { rule: "duplicate-name", files: { "clusters/a/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC), "clusters/b/orders.yaml": tidbSpec("orders", MINIMAL_TIDB_SPEC) },
+      at: "clusters/b/orders.yaml:3:13", related: "clusters/a/orders.yaml:3:13" },
+    // a second GitOps document: at its kind (line 2), related to the first one's kind
+    { rule: "gitops-duplicate", files: { "clusters/gitops.yaml": GITOPS("databases"), "clusters/staging/gitops.yaml": GITOPS("staging") },
+      at: "clusters/staging/gitops.yaml:2:1", related: "clusters/gitops.yaml:2:1" },
+  ];
+  for (const { rule, files, at, related } of twice) {
+    it(`points a second definition (${rule}) at the first as a related location`, async () => {
+      // GIVEN two spec files that define the same thing
+      const project = await tempProject(files);
+      // WHEN the user lints them as SARIF
+      const { stdout } = await runCli(["lint", "--format", "sarif"], project.root);
+      await project.cleanup();
+      // THEN the second definition is the one error, related to the first
+      const results = (JSON.parse(stdout) as Sarif.Log).runs[0]!.results!;
+      assert.deepEqual(results.map((r) => [r.ruleId, where(r.locations![0]), r.relatedLocations?.map(where)]), [[rule, at, [related]]]);
     });
-    // WHEN the user lints them as SARIF
-    const { stdout } = await runCli(["lint", "--format", "sarif"], project.root);
-    await project.cleanup();
-    // THEN the second definition is the error, related to the first one's name
-    const [result, ...others] = (JSON.parse(stdout) as Sarif.Log).runs[0]!.results!;
-    assert.deepEqual(others, []);
-    assert.equal(result!.ruleId, "duplicate-name");
-    assert.equal(where(result!.locations![0]), "clusters/b/orders.yaml:3:13");
-    assert.deepEqual(result!.relatedLocations!.map(where), ["clusters/a/orders.yaml:3:13"]);
-  });
+  }
 
   it("names the tool with the package's version and describes every rule it can report", async () => {
     // GIVEN a fleet without findings
