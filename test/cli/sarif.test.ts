@@ -31,8 +31,8 @@ const REASON = "TiDB bursts during the nightly batch";
 /**
  * A fleet with every kind of finding: two clusters asking for node port 31000 (an error at each,
  * related to the other), a limit/request ratio that TiDB's built-in resources break (an error on
- * beta, suppressed by an exception on alpha), and an exception for a cluster that does not exist
- * (a warning).
+ * beta related to the policy line of the bound, suppressed by an exception on alpha), and an
+ * exception for a cluster that does not exist (a warning).
  */
 const FLEET = {
   "policies/strict.yaml": `apiVersion: clusterc/v1
@@ -97,7 +97,13 @@ describe("clusterc lint --format sarif", () => {
     assert.deepEqual(suppressed.map((r) => [r.ruleId, r.locations![0]!.physicalLocation!.artifactLocation!.uri, r.suppressions]),
       suppressed.map(() => ["resource-bounds", "clusters/a.yaml", [{ kind: "external", justification: REASON }]]));
     assert.ok(suppressed.length > 0);
-    assert.ok(results.some((r) => r.ruleId === "resource-bounds" && r.level === "error" && !r.suppressions));
+    const unsuppressed = results.filter((r) => r.ruleId === "resource-bounds" && r.level === "error" && !r.suppressions);
+    assert.ok(unsuppressed.length > 0);
+    // AND each broken bound points at the policy line that set it
+    const policyLines = FLEET["policies/strict.yaml"].split("\n");
+    const boundLine = policyLines.findIndex((l) => l.includes("maxLimitRequestRatio"));
+    const bound = `policies/strict.yaml:${boundLine + 1}:${policyLines[boundLine]!.indexOf("maxLimitRequestRatio") + 1}`;
+    for (const r of unsuppressed) assert.deepEqual(r.relatedLocations?.map(where), [bound], r.message.text);
     assert.ok(results.some((r) => r.ruleId === "policy-exception" && r.level === "warning"));
   });
 
