@@ -19,6 +19,8 @@ import {
 } from "./emit/tree.js";
 import { inventoryOf } from "./placement/inventory.js";
 import { formatPools, type PoolsFormat } from "./pools-report.js";
+import { RULE_CATALOG } from "./rule-catalog.js";
+import { sarifLog, type Tool } from "./sarif.js";
 import { RENDERED_DIR } from "./source/load.js";
 import { loadParseCache } from "./source/parse-cache.js";
 
@@ -42,11 +44,11 @@ const COMMAND_HELP = {
     options: [["--root DIR", "the project directory (default: the current directory)"]],
   },
   lint: {
-    usage: "clusterc lint   [--root DIR] [--format text|json|github]",
+    usage: "clusterc lint   [--root DIR] [--format text|json|github|sarif]",
     summary: "diagnostics only",
     options: [
       ["--root DIR", "the project directory (default: the current directory)"],
-      ["--format FORMAT", "text (default), json, or github (GitHub Actions annotations)"],
+      ["--format FORMAT", "text (default), json, github (GitHub Actions annotations), or sarif (SARIF 2.1.0, for code scanning)"],
     ],
   },
   diff: {
@@ -139,7 +141,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "explain": return await explain(rest, io);
       case "pools": return await pools(rest, io);
       case "--version": case "version":
-        io.out(`clusterc ${version()}\n`);
+        io.out(`clusterc ${manifest().version}\n`);
         return EXIT_OK;
       case undefined: case "help": case "--help": case "-h":
         io.out(USAGE + "\n");
@@ -317,7 +319,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, ROOT_OPTION);
   const root = projectRoot(io, values.root);
   if (hasInterruptedRender(root)) {
-    io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`npx clusterc render\` to finish it\n`);
+    io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`node bin/clusterc.js render\` to finish it\n`);
     return EXIT_FINDINGS;
   }
   const onDisk = scanRendered(root);
@@ -338,7 +340,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
   io.err(
     `${RENDERED_DIR}/ is stale: ${difference.missing.length} missing, ${difference.changed.length} changed, ${difference.extra.length} extra (no spec produces them)\n` +
       list("missing:", difference.missing) + list("changed:", difference.changed) + list("extra:  ", difference.extra) +
-      `run \`npx clusterc render\` and commit the result\n`,
+      `run \`node bin/clusterc.js render\` and commit the result\n`,
   );
   return EXIT_FINDINGS;
 }
@@ -371,12 +373,15 @@ async function diff(args: readonly string[], io: Io): Promise<number> {
 async function lint(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, { ...ROOT_OPTION, format: { type: "string", default: "text" } });
   const format = values.format;
-  if (!["text", "json", "github"].includes(format)) throw new UsageError(`--format must be text, json or github, not ${format}`);
+  if (!["text", "json", "github", "sarif"].includes(format)) throw new UsageError(`--format must be text, json, github or sarif, not ${format}`);
   const root = projectRoot(io, values.root);
   const { diagnostics } = await compileCached(root, io);
-  const display = (d: Diagnostic) => ({ ...d, file: displayPath(root, d.file, io) });
+  const display = (d: Diagnostic) => ({
+    ...d, file: displayPath(root, d.file, io), related: d.related?.map((r) => ({ ...r, file: displayPath(root, r.file, io) })),
+  });
   if (format === "json") io.out(JSON.stringify(diagnostics.map(display), null, 2) + "\n");
   else if (format === "github") io.out(diagnostics.map((d) => githubAnnotation(display(d))).join(""));
+  else if (format === "sarif") io.out(JSON.stringify(sarifLog(diagnostics, RULE_CATALOG, manifest()), null, 2) + "\n");
   else printDiagnostics(diagnostics, root, io, io.out, true);
   if (format === "text" && diagnostics.length === 0) io.err("no findings\n");
   return hasErrors(diagnostics) ? EXIT_FINDINGS : EXIT_OK;
@@ -418,10 +423,11 @@ function isPoolsFormat(format: string): format is PoolsFormat {
   return ["text", "json", "markdown"].includes(format);
 }
 
-/** The version in package.json, two folders up from this module in dist/ (the bundle and the compiled modules alike). */
-function version(): string {
-  const manifest = fileURLToPath(new URL("../../package.json", import.meta.url));
-  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+/** The version and home in package.json, two folders up from this module in dist/ (the bundle and the compiled modules alike). */
+function manifest(): Tool {
+  const file = fileURLToPath(new URL("../../package.json", import.meta.url));
+  const { version, homepage } = JSON.parse(readFileSync(file, "utf8")) as Tool;
+  return homepage ? { version, homepage } : { version };
 }
 
 /** A GitHub Actions workflow command, which shows the finding on the pull request's diff. */

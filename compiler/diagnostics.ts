@@ -16,8 +16,24 @@ export interface Diagnostic {
   severity: Severity;
   ruleId: string;
   message: string;
-  /** Other lines that explain the finding, such as the policy line that set a bound it breaks. */
-  related?: { file: string; line: number; col: number; message: string }[];
+  /** Other lines that explain the finding: the policy line that set a bound it breaks, the other Service that asks for its node port. */
+  related?: RelatedLocation[];
+  /** Why a policy exception accepted the finding, when one did (its severity is then "note"). */
+  suppression?: Suppression;
+}
+
+/** Another line a finding points at, beside its own. */
+export interface RelatedLocation {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+/** The policy exception that accepted a finding. */
+export interface Suppression {
+  policy: string;
+  reason: string;
 }
 
 /** A location inside a parsed source document, resolved to line/col by source/locate. */
@@ -39,6 +55,7 @@ export interface Finding {
   message: string;
   /** Other places that explain it, resolved to Diagnostic.related. */
   related?: { origin: Origin; message: string }[];
+  suppression?: Suppression;
 }
 
 export function warning(origin: Origin, ruleId: string, message: string): Finding {

@@ -33,6 +33,7 @@ export function applyExceptions(findings: readonly Finding[], fleet: Fleet, rule
       ...finding,
       severity: "note" as const,
       message: `${finding.message} [suppressed by policy ${exception.policy} until ${exception.expires}: ${exception.reason}]`,
+      suppression: { policy: exception.policy, reason: exception.reason },
     };
   });
   return [...suppressed, ...problems];

@@ -26,8 +26,9 @@ export function nodePortConflicts(claims: readonly NodePortClaim[]): Finding[] {
   const byPort = new Map<number, NodePortClaim[]>();
   for (const claim of claims) byPort.set(claim.port, [...byPort.get(claim.port) ?? [], claim]);
   return [...byPort].filter(([, all]) => all.length > 1).flatMap(([port, all]) => all.map((claim) => {
-    const others = all.filter((c) => c !== claim).map((c) => `${c.service} (${c.origin.file})`);
-    return error(claim.origin, NODE_PORT_RULE,
-      `nodePort ${port} of Service ${claim.service} is also asked for by ${others.join(", ")}; a node port belongs to one Service in the Kubernetes cluster, so give each its own port or leave it out to let Kubernetes pick one`);
+    const others = all.filter((c) => c !== claim);
+    const finding = error(claim.origin, NODE_PORT_RULE,
+      `nodePort ${port} of Service ${claim.service} is also asked for by ${others.map((c) => `${c.service} (${c.origin.file})`).join(", ")}; a node port belongs to one Service in the Kubernetes cluster, so give each its own port or leave it out to let Kubernetes pick one`);
+    return { ...finding, related: others.map((c) => ({ origin: c.origin, message: `Service ${c.service} asks for nodePort ${port} here` })) };
   }));
 }

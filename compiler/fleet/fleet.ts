@@ -108,8 +108,9 @@ export function buildFleet(documents: readonly ValidDocument[], componentsOf: Co
     }
     if (document.kind === "GitOps") {
       if (gitops) {
-        findings.push(error({ ...origin, path: ["kind"] }, "gitops-duplicate",
-          `a second GitOps document ("${document.metadata.name}"): a repository has one, and "${gitops.name}" in ${gitops.origin.file} already says where Argo CD and Flux find rendered/. Merge them into one document`));
+        const finding = error({ ...origin, path: ["kind"] }, "gitops-duplicate",
+          `a second GitOps document ("${document.metadata.name}"): a repository has one, and "${gitops.name}" in ${gitops.origin.file} already says where Argo CD and Flux find rendered/. Merge them into one document`);
+        findings.push({ ...finding, related: [{ origin: { ...gitops.origin, path: ["kind"] }, message: `the first GitOps document, "${gitops.name}"` }] });
       } else {
         gitops = { name: document.metadata.name, spec: document.spec, origin };
       }
@@ -164,7 +165,8 @@ function toPolicy(document: PolicyDocument, origin: Origin): Policy {
 }
 
 function duplicate(at: Origin, what: string, name: string, first: Origin): Finding {
-  return error(at, "duplicate-name", `${what} "${name}" is already defined in ${first.file}; names must be unique across the repository, rename one`);
+  const finding = error(at, "duplicate-name", `${what} "${name}" is already defined in ${first.file}; names must be unique across the repository, rename one`);
+  return { ...finding, related: [{ origin: { ...first, path: ["metadata", "name"] }, message: `${what} "${name}" is first defined here` }] };
 }
 
 function toPool(document: HostPathPoolDocument, origin: Origin): HostPathPool {

@@ -149,7 +149,7 @@ function releasedFindings(released: readonly Placement[], clusterExists: (cluste
       ? `cluster ${first.cluster} has no replica that claims them any more (${components} scaled down)`
       : `cluster ${first.cluster} is no longer in clusters/`;
     const listed = placements.map((p) => `${p.node}:${p.path}${p.directory ? "" : " (no longer in the pool)"} for claim ${claimName(p.claim)}`).join(", ");
-    const command = `npx clusterc release --pool ${first.pool} ${placements.map((p) => `--node ${p.node} --path ${p.path}`).join(" ")}`;
+    const command = `node bin/clusterc.js release --pool ${first.pool} ${placements.map((p) => `--node ${p.node} --path ${p.path}`).join(" ")}`;
     return {
       origin: first.directory?.origin ?? first.recorded!,
       severity: "warning" as const,

@@ -21,6 +21,7 @@ const ZONE = "topology.kubernetes.io/zone";
 export const antiAffinity: Rule = {
   id: "anti-affinity",
   description: "pods stay apart on kubernetes.io/hostname as their engine declares (a policy can make it required), spread over zones when the pool knows them; PodDisruptionBudgets for quorum and primary/standby sets",
+  level: "none",
   run(builds, { fleet }) {
     return { builds: builds.map((build) => spread(build, knowsZones(build, fleet.pools))), findings: [] };
   },

@@ -16,6 +16,7 @@ export const PRUNE_PROTECTION: Readonly<Record<string, string>> = {
 export const dataProtection: Rule = {
   id: "data-protection",
   description: "PersistentVolumes and claims carry the Argo CD and Flux annotations that forbid pruning or deleting them",
+  level: "none",
   run(builds) {
     const protectedBuilds = builds.map((build) => editManifests(build, holdsData, (object) => {
       if (object.kind === "StatefulSet") {

@@ -20,6 +20,8 @@ const ID = HOSTPATH_LAYOUT;
 export const hostPathLayout: Rule = {
   id: ID,
   description: "hostPath volumes: one Retain PersistentVolume per replica, pinned, pre-bound, sticky across renders, replicas on distinct nodes, safe paths",
+  level: "error",
+  fix: "add nodes or directories to the pool, fix the path, lower replicas, or free a released directory with clusterc release",
   run(builds, { hostPaths }) {
     const findings = builds.flatMap((build) => prefixFindings(build, placementsOf(hostPaths, build.cluster.name)));
     return { builds: builds.map((build) => withVolumes(build, placementsOf(hostPaths, build.cluster.name))), findings };

@@ -25,6 +25,8 @@ export function imageRegistry(image: string): string {
 export const images: Rule = {
   id: ID,
   description: "images are pinned (a version tag or digest, never latest or a tag a policy forbids) and come from allowed registries",
+  level: "error",
+  fix: "pin the image to a version tag or digest, or mirror it to a registry a policy allows",
   run(builds) {
     const findings = builds.flatMap((build) => {
       const { forbidTags, allowedRegistries } = build.cluster.policy;

@@ -16,6 +16,8 @@ const ID = "pod-security";
 export const podSecurity: Rule = {
   id: ID,
   description: "every pod meets the Pod Security Standards level its engine declares and the level policies require (rules.podSecurity); pods below restricted are reported with the reason",
+  level: "error",
+  fix: "fix the container's declaration, or add a policy exception with the reason",
   run(builds) {
     return { builds, findings: builds.flatMap((build) => podSecurityFindings(build, (container) => needsOf(build, container))) };
   },

@@ -19,6 +19,8 @@ function boundSetAt(bound: Effective<unknown>): Finding["related"] {
 export const resourceBounds: Rule = {
   id: ID,
   description: "container requests and limits stay within the bounds policies set: minimum request, maximum limit, limit/request ratio",
+  level: "error",
+  fix: "change the spec or policy value the message names",
   run(builds) {
     return { builds, findings: builds.flatMap(boundFindings) };
   },

@@ -16,6 +16,8 @@ const ID = "resource-defaults";
 export const resourceDefaults: Rule = {
   id: ID,
   description: "every container has CPU and memory requests and limits, and no limit is below its request",
+  level: "error",
+  fix: "raise the limit or lower the request in spec.<component>.resources",
   run(builds) {
     const sized = builds.map((build) => {
       const helpers = resourceValues(build.cluster.policy.resources[HELPERS.component]!);

@@ -12,6 +12,8 @@ import type { Rule } from "./types.js";
 export const scaleDown: Rule = {
   id: "scale-down",
   description: "warns when a component whose members must be removed first has fewer replicas than last rendered",
+  level: "warning",
+  fix: "remove the members as the runbook section the message names says, then sync",
   run(builds, { clusterStates }) {
     const findings = builds.flatMap((build) => {
       const last = clusterStates.get(build.cluster.name)?.replicas;

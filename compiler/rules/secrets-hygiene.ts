@@ -35,6 +35,8 @@ function secretInText(text: string): string | undefined {
 export const secretsHygiene: Rule = {
   id: ID,
   description: "no literal secrets in env vars, ConfigMaps or Secret objects; no empty-password switches",
+  level: "error",
+  fix: "read the value from a Secret (secretRef or externalSecret)",
   run(builds) {
     return { builds, findings: builds.flatMap((b) => b.manifests.flatMap(manifestFindings)) };
   },

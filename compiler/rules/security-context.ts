@@ -42,6 +42,7 @@ export function declaredLevel(needs: readonly (ContainerNeeds | undefined)[]): P
 export const securityContext: Rule = {
   id: "security-context",
   description: "every pod runs as its images' declared non-root user, read-only, with no capabilities or privilege escalation beyond what the engine declares",
+  level: "none",
   run(builds) {
     return {
       builds: builds.map((build) => editManifests(build, (o) => podSpecOf(o) !== undefined, (object) => {

@@ -21,6 +21,7 @@ const VOLUME = "topology";
 export const topology: Rule = {
   id: "topology",
   description: "components that report their location get the zone of each hostPath-placed replica in a file per ordinal",
+  level: "none",
   run(builds, { fleet, hostPaths }) {
     return {
       builds: builds.map((build) => {

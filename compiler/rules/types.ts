@@ -1,4 +1,4 @@
-import type { Finding } from "../diagnostics.js";
+import type { Finding, Severity } from "../diagnostics.js";
 import type { ClusterBuild } from "../engines/types.js";
 import type { Fleet } from "../fleet/fleet.js";
 import type { ClusterStateEntry } from "../fleet/cluster-state.js";
@@ -18,5 +18,9 @@ export interface RuleContext {
 export interface Rule {
   id: string;
   description: string;
+  /** The severity of its findings unless one says otherwise; "none" for a transformer that reports nothing. */
+  level: Severity | "none";
+  /** What a finding asks of the user, in general; a transformer that reports nothing has nothing to fix. */
+  fix?: string;
   run(builds: readonly ClusterBuild[], context: RuleContext): { builds: readonly ClusterBuild[]; findings: Finding[] };
 }

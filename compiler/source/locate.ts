@@ -39,10 +39,11 @@ function rangeStart(node: unknown): number | undefined {
 
 /** Turns findings into located diagnostics. Findings for files that were never parsed land on 1:1. */
 export function locateFindings(findings: readonly Finding[], files: ReadonlyMap<string, SourceFile>): Diagnostic[] {
-  return findings.map((finding) => {
-    const { line, col } = locateOrigin(finding.origin, files);
-    const related = finding.related?.map(({ origin, message }) => ({ file: origin.file, ...locateOrigin(origin, files), message }));
-    return { file: finding.origin.file, line, col, severity: finding.severity, ruleId: finding.ruleId, message: finding.message, ...(related && { related }) };
+  return findings.map(({ origin, severity, ruleId, message, related, suppression }) => {
+    const located: Diagnostic = { file: origin.file, ...locateOrigin(origin, files), severity, ruleId, message };
+    if (related) located.related = related.map((r) => ({ file: r.origin.file, ...locateOrigin(r.origin, files), message: r.message }));
+    if (suppression) located.suppression = suppression;
+    return located;
   });
 }
 

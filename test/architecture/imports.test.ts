@@ -20,7 +20,7 @@ const STAGES: readonly (readonly string[])[] = [
   ["validate/"],
   ["emit/"],
   ["gitops/"],
-  ["exceptions.ts", "explain.ts", "change-plan.ts", "cluster-cache.ts", "node-ports.ts", "compile.ts", "pools-report.ts"],
+  ["exceptions.ts", "explain.ts", "change-plan.ts", "cluster-cache.ts", "node-ports.ts", "rule-catalog.ts", "compile.ts", "pools-report.ts", "sarif.ts"],
   ["diff/"],
   ["cli.ts"],
 ];

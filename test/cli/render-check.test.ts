@@ -38,7 +38,7 @@ describe("clusterc render and check", () => {
     assert.match(stale.stdout, /^-\s+image: pingcap\/pd:v7\.5\.1$/m);
     assert.match(stale.stdout, /^\+\s+image: pingcap\/pd:v7\.5\.2$/m);
     assert.match(stale.stderr, /changed: rendered\/orders\/0-pd\/statefulset-orders-pd\.yaml/);
-    assert.match(stale.stderr, /npx clusterc render/);
+    assert.match(stale.stderr, /node bin\/clusterc\.js render/);
   });
 
   it("check names missing and extra files; render removes what no spec produces", async () => {

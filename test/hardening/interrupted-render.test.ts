@@ -58,7 +58,7 @@ describe("interrupted and concurrent renders", () => {
         assert.ok([before, after].some((tree) => JSON.stringify([...tree]) === JSON.stringify([...killed])), `killed after ${delay} ms: a mixed tree`);
       } else {
         assert.equal(check.code, 1);
-        assert.match(check.stderr, /interrupted .* run `npx clusterc render` to finish it/);
+        assert.match(check.stderr, /interrupted .* run `node bin\/clusterc\.js render` to finish it/);
       }
       // AND the next render (which also clears the dead render's lock) ends with the new tree
       const next = await runCli(["render"], attempt.root);

@@ -65,7 +65,7 @@ describe("sticky hostPath placement", () => {
     assert.deepEqual(released.map(claimOf), ["orders/data-orders-tikv-2"]);
     // AND a warning points at the pool directory it holds and says how to free it
     const at = directoryLine(pool, released[0]!.node, released[0]!.path);
-    assert.match(two.stderr, new RegExp(`^clusters/pool\\.yaml:${at.line}:${at.col}: warning hostpath-layout 1 released volume\\(s\\) of pool dc1 keep their data and their directories, because cluster orders has no replica that claims them any more \\(tikv scaled down\\): ${released[0]!.node}:${released[0]!.path} for claim orders/data-orders-tikv-2\\..*: npx clusterc release --pool dc1 --node ${released[0]!.node} --path ${released[0]!.path}$`, "m"));
+    assert.match(two.stderr, new RegExp(`^clusters/pool\\.yaml:${at.line}:${at.col}: warning hostpath-layout 1 released volume\\(s\\) of pool dc1 keep their data and their directories, because cluster orders has no replica that claims them any more \\(tikv scaled down\\): ${released[0]!.node}:${released[0]!.path} for claim orders/data-orders-tikv-2\\..*: node bin/clusterc.js release --pool dc1 --node ${released[0]!.node} --path ${released[0]!.path}$`, "m"));
     // WHEN TiKV scales back up to 3
     await writeClusters(root, { "pool.yaml": pool, "orders.yaml": clusterYaml("orders", { pd: 3, tikv: 3 }) });
     const again = await clusterc(root, "render");
@@ -93,7 +93,7 @@ describe("sticky hostPath placement", () => {
     const at = directoryLine(pool, stateOf(removed.files)[0]!.node, "/data/pv/a");
     assert.match(warnings[0]!, new RegExp(`^clusters/pool\\.yaml:${at.line}:${at.col}: warning hostpath-layout 3 released volume\\(s\\) of pool dc1 keep their data and their directories, because cluster alpha is no longer in clusters/: `));
     for (const node of ["n1", "n2", "n3"]) assert.match(warnings[0]!, new RegExp(`${node}:/data/pv/a for claim alpha/data-alpha-pd-\\d`));
-    const command = warnings[0]!.slice(warnings[0]!.indexOf(": npx clusterc release ") + ": npx clusterc ".length).split(" ");
+    const command = warnings[0]!.slice(warnings[0]!.indexOf(": node bin/clusterc.js release ") + ": node bin/clusterc.js ".length).split(" ");
     // WHEN beta, which needs those directories, is added
     // (in a file named after the pool's, so its error would sort after the warning at the pool line)
     await writeClusters(root, { "pool.yaml": pool, "zeta.yaml": clusterYaml("beta", { pd: 3 }) });
