@@ -82,7 +82,8 @@ export function readCached(
   return text === undefined ? undefined : parseCached(file, text, findings, cache, signature);
 }
 
-function readSourceText(root: string, file: string, absolute: string, link: Stats, findings: Finding[]): string | undefined {
+/** The text of a file under root, or undefined after reporting why it cannot be used (a link out of its folder, too large, not UTF-8). */
+export function readSourceText(root: string, file: string, absolute: string, link: Stats, findings: Finding[]): string | undefined {
   const at = { file, doc: 0, path: [] };
   if (link.isSymbolicLink()) {
     const target = realpathOrUndefined(absolute);
@@ -174,7 +175,7 @@ function parseCached(file: string, text: string, findings: Finding[], cache: Par
   return source;
 }
 
-function parseSyntax(text: string): FileSyntax {
+export function parseSyntax(text: string): FileSyntax {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   return { lineCounter, documents: Array.isArray(parsed) ? parsed : [] }; // not an array: an empty stream

@@ -90,6 +90,66 @@ describe("VitessCluster: schema and VSchema", () => {
   });
 });
 
+/** COMMERCE_WITH_SCHEMA with its schema and VSchema in files next to the spec, holding the same SQL and VSchema. */
+const SQL = COMMERCE_WITH_SCHEMA.split("      schema: |\n")[1]!.split("      vschema:")[0]!.replace(/^ {8}/gm, "");
+const WITH_FILES = COMMERCE.replace("      tablets: { replica: 2, rdonly: 1, storage: { size: 2Gi } }\n", `      tablets: { replica: 2, rdonly: 1, storage: { size: 2Gi } }
+      schema: { file: commerce.sql }
+      vschema: { file: vschema/commerce.json }
+`);
+const FILES = {
+  "clusters/staging/commerce.yaml": WITH_FILES,
+  "clusters/staging/commerce.sql": SQL,
+  "clusters/staging/vschema/commerce.json": '{\n  "tables": {\n    "product": {},\n    "customer": {}\n  }\n}\n',
+};
+
+describe("VitessCluster: schema and VSchema in files next to the spec", () => {
+  it("render the same ConfigMap and Job as the same schema and VSchema inline; the files are not read as specs", async () => {
+    // GIVEN the seed article's schema inline in one project, and in files next to the spec in another
+    const inline = await renderVitess({ "clusters/staging/commerce.yaml": COMMERCE_WITH_SCHEMA });
+    // WHEN both render (renderVitess fails on any finding: a .sql or .json file taken for a spec would be one)
+    const files = await renderVitess(FILES);
+    // THEN the schema objects are identical
+    for (const kind of ["ConfigMap", "Job"]) assert.deepEqual(files.find(kind, "commerce-commerce-schema"), inline.find(kind, "commerce-commerce-schema"));
+    assert.deepEqual(files.all.length, inline.all.length);
+  });
+
+  const errors: { case: string; files: Record<string, string>; at: RegExp }[] = [
+    { case: "a missing file is an error at the field, naming the path",
+      files: { ...FILES, "clusters/staging/commerce.sql": undefined as unknown as string },
+      at: /^clusters\/staging\/commerce\.yaml:11:17 source-file-reference names clusters\/staging\/commerce\.sql, which does not exist/ },
+    { case: "a path with '..' is refused at its line",
+      files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("file: commerce.sql", "file: ../prod/commerce.sql") },
+      at: /^clusters\/staging\/commerce\.yaml:11:17 schema-value spec\.keyspaces\[0\]\.schema\.file: must be a path relative to the spec's folder, without '\.\.'/ },
+    { case: "an absolute path is refused at its line",
+      files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("file: commerce.sql", "file: /etc/passwd") },
+      at: /^clusters\/staging\/commerce\.yaml:11:17 schema-value spec\.keyspaces\[0\]\.schema\.file: must be a path relative/ },
+    { case: "a .yaml file is refused: the loader would read it as a spec",
+      files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("vschema/commerce.json", "vschema/commerce.txt.yml") },
+      at: /^clusters\/staging\/commerce\.yaml:12:18 schema-value spec\.keyspaces\[0\]\.vschema\.file: must be a file not named \.yaml or \.yml/ },
+    { case: "a VSchema file that is not valid JSON is an error at its own line and column",
+      files: { ...FILES, "clusters/staging/vschema/commerce.json": '{\n  "tables": {\n    "product": {},\n    "customer": {}\n  \n}\n' },
+      at: /^clusters\/staging\/vschema\/commerce\.json:7:1 yaml-syntax / },
+    { case: "a VSchema file that holds no map is an error in that file",
+      files: { ...FILES, "clusters/staging/vschema/commerce.json": '["product", "customer"]\n' },
+      at: /^clusters\/staging\/vschema\/commerce\.json:1:1 schema-type must hold one map/ },
+    { case: "a VSchema reference with another field beside file is an unknown field",
+      files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("vschema/commerce.json }", "vschema/commerce.json, tables: {} }") },
+      at: /^clusters\/staging\/commerce\.yaml:12:47 schema-unknown-field spec\.keyspaces\[0\]\.vschema\.tables/ },
+  ];
+  for (const c of errors) {
+    it(c.case, async () => {
+      // GIVEN a spec whose keyspace names its schema files, with the one thing wrong
+      const present = Object.fromEntries(Object.entries(c.files).filter(([, text]) => text !== undefined));
+      // WHEN it compiles
+      const { diagnostics } = await compileProject(present);
+      // THEN one error, where the user must look, and nothing rendered
+      const found = diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.col} ${d.ruleId} ${d.message}`);
+      assert.equal(found.length, 1, found.join("\n"));
+      assert.match(found[0]!, c.at);
+    });
+  }
+});
+
 describe("VitessCluster: etcd topology", () => {
   it("bootstraps 3 members statically, pinned, with peers resolvable before they are ready, data on a claim", async () => {
     const { find } = await renderVitess();
