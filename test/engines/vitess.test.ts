@@ -308,6 +308,45 @@ describe("VitessCluster: versions", () => {
   });
 });
 
+/**
+ * Flags of each binary as vitessio/vitess lists them in go/flags/endtoend/<binary>.txt (its --help,
+ * kept current by Vitess's CI), none marked deprecated, at every tag v19.0.0-v19.0.10 and
+ * v20.0.0-v20.0.8. A flag clusterc starts passing must be checked there and added here.
+ */
+const UPSTREAM_FLAGS: Record<string, string[]> = {
+  vtctld: ["logtostderr", "topo_implementation", "topo_global_server_address", "topo_global_root", "cell", "service_map", "port", "grpc_port"],
+  vtgate: ["logtostderr", "topo_implementation", "topo_global_server_address", "topo_global_root", "cell", "cells_to_watch", "tablet_types_to_wait",
+    "service_map", "port", "grpc_port", "mysql_server_port", "mysql_server_version", "mysql_auth_server_impl", "mysql_auth_server_static_file",
+    "mysql_auth_static_reload_interval"],
+  vttablet: ["logtostderr", "topo_implementation", "topo_global_server_address", "topo_global_root", "tablet-path", "tablet_hostname", "init_keyspace",
+    "init_shard", "init_tablet_type", "port", "grpc_port", "service_map", "health_check_interval", "db_charset", "db_app_user", "db_dba_user",
+    "db_repl_user", "db_filtered_user", "enable_replication_reporter", "mysql_server_version", "mysqlctl_socket", "mycnf_socket_file"],
+  mysqlctld: ["logtostderr", "tablet_uid", "socket_file", "mysql_socket", "db_dba_user", "db_charset", "mysql_server_version", "init_db_sql_file", "wait_time"],
+};
+
+describe("VitessCluster: flags of the supported releases", () => {
+  for (const version of ["v19.0.4", "v20.0.2"]) {
+    it(`${version}: every flag given to vtctld, vtgate, vttablet and mysqlctld is one the release has`, async () => {
+      // GIVEN the minimal spec at a release of each supported major
+      const { find } = await renderVitess({ "clusters/commerce.yaml": COMMERCE.replace("v19.0.4", version) });
+      const tablet = find("StatefulSet", "commerce-commerce-0-replica");
+      const binaries: [string, ReturnType<typeof containerOf>][] = [
+        ["vtctld", containerOf(find("Deployment", "commerce-vtctld"), "vtctld")],
+        ["vtgate", containerOf(find("Deployment", "commerce-vtgate-zone1"), "vtgate")],
+        ["vttablet", containerOf(tablet, "vttablet")],
+        ["mysqlctld", containerOf(tablet, "mysqld")],
+      ];
+      for (const [binary, container] of binaries) {
+        // WHEN its flags are read from the container's command (or start script)
+        const given = [...flags(container).matchAll(/(?<![\w-])--([a-z][-a-z_]*)/g)].map((m) => m[1]!);
+        // THEN each is in the release's flag list
+        assert.ok(given.length > 0, `${binary} has flags`);
+        assert.deepEqual(given.filter((flag) => !UPSTREAM_FLAGS[binary]!.includes(flag)), [], `${binary} ${version}`);
+      }
+    });
+  }
+});
+
 describe("VitessCluster: shard key ranges", () => {
   /** Each a list a user might write, the error clusterc gives, at the line and column of the offending shard. */
   const BAD: { shards: string; at: string; says: RegExp }[] = [
