@@ -43,7 +43,7 @@ const keyspace = z.strictObject({
 function vschemaFileReference(vschema: Record<string, unknown>, ctx: z.RefinementCtx): void {
   if (!Object.hasOwn(vschema, "file")) return;
   const parsed = fileReference.safeParse(vschema);
-  for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ ...issue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
+  for (const issue of parsed.error?.issues ?? []) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
 }
 
 export const vitessClusterSpec = z.strictObject({
