@@ -179,7 +179,6 @@ export const relativeFile = z.string().min(1)
 export const fileReference = z.strictObject({
   file: relativeFile.describe("Path of the file, relative to the spec's folder"),
 });
-export type FileReferenceSpec = z.output<typeof fileReference>;
 
 /** A field of a document whose value is in a file (as its `{ file }` names it), and what the file holds. */
 export interface FieldFile {

@@ -129,14 +129,7 @@ function parseSource(file: string, text: string, digest: string, findings: Findi
   const syntax = parseSyntax(text);
   const source: SourceFile = { file, digest, documents: [], syntax: () => syntax };
   syntax.documents.forEach((document, index) => {
-    const errorFindings = document.errors.map((e): Finding => ({
-      origin: { file, doc: index, path: [], offset: e.pos[0] },
-      severity: "error",
-      ruleId: e.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax",
-      message: /call stack/i.test(e.message)
-        ? "nests too deeply to read; flatten the structure"
-        : `${firstSentence(e.message)}; fix the YAML syntax`,
-    }));
+    const errorFindings = syntaxFindings(file, index, document);
     findings.push(...errorFindings);
     let value: unknown;
     if (errorFindings.length === 0) {
@@ -155,6 +148,18 @@ function parseSource(file: string, text: string, digest: string, findings: Findi
     }
   });
   return source;
+}
+
+/** The syntax errors of one parsed document, each at its exact position. */
+export function syntaxFindings(file: string, index: number, document: Document.Parsed): Finding[] {
+  return document.errors.map((e): Finding => ({
+    origin: { file, doc: index, path: [], offset: e.pos[0] },
+    severity: "error",
+    ruleId: e.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax",
+    message: /call stack/i.test(e.message)
+      ? "nests too deeply to read; flatten the structure"
+      : `${firstSentence(e.message)}; fix the YAML syntax`,
+  }));
 }
 
 /**

@@ -2,7 +2,7 @@ import { lstatSync, type Stats } from "node:fs";
 import path from "node:path";
 import { textDigest } from "../cache.js";
 import type { Finding, Origin } from "../diagnostics.js";
-import { MAX_ALIAS_COUNT, parseSyntax, readSourceText, type SourceFile } from "./load.js";
+import { MAX_ALIAS_COUNT, parseSyntax, readSourceText, syntaxFindings, type SourceFile } from "./load.js";
 
 /** A file a document names (a Vitess keyspace's `schema: { file }`), and what it must hold. */
 export interface FileReference {
@@ -44,23 +44,22 @@ export function readReferencedFiles(root: string, references: readonly FileRefer
     }
     const text = readSourceText(root, ref.file, absolute, stats, result.findings);
     if (text === undefined) continue;
-    result.digests.set(ref.file, textDigest(text));
+    const digest = textDigest(text);
+    result.digests.set(ref.file, digest);
     if (ref.content === "text") result.contents.set(ref.file, text);
-    else readMap(ref.file, text, result);
+    else readMap(ref.file, text, digest, result);
   }
   return result;
 }
 
-function readMap(file: string, text: string, result: ReferencedFiles): void {
+function readMap(file: string, text: string, digest: string, result: ReferencedFiles): void {
   const syntax = parseSyntax(text);
-  result.located.set(file, { file, digest: textDigest(text), documents: [], syntax: () => syntax });
+  result.located.set(file, { file, digest, documents: [], syntax: () => syntax });
   const [document, extra] = syntax.documents;
   const at = { file, doc: 0, path: [] };
-  const errors = document?.errors ?? [];
+  const errors = document ? syntaxFindings(file, 0, document) : [];
   if (errors.length > 0) {
-    for (const e of errors) {
-      result.findings.push({ origin: { ...at, offset: e.pos[0] }, severity: "error", ruleId: "yaml-syntax", message: `${e.message.split("\n")[0]!.replace(/[.:]\s*$/, "")}; fix the JSON or YAML syntax` });
-    }
+    result.findings.push(...errors);
     return;
   }
   let value: unknown;
