@@ -139,6 +139,18 @@ describe("VitessCluster: schema and VSchema in files next to the spec", () => {
       files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("vschema/commerce.json }", "vschema/commerce.json, tables: {} }") },
       at: /^clusters\/staging\/commerce\.yaml:12:47 schema-unknown-field spec\.keyspaces\[0\]\.vschema\.tables/ },
   ];
+  it("a broken VSchema file stops its own cluster only: the others compile in the same run", async () => {
+    // GIVEN the spec with a VSchema file that is no valid JSON, beside a second, valid cluster
+    const { diagnostics, fleet } = await compileProject({
+      ...FILES,
+      "clusters/staging/vschema/commerce.json": "{ \"tables\": \n",
+      "clusters/other.yaml": COMMERCE.replace("name: commerce, namespace: vitess", "name: other, namespace: other"),
+    });
+    // WHEN it compiles THEN the error is in the file, and only the other cluster compiled
+    assert.deepEqual(diagnostics.filter((d) => d.severity === "error").map((d) => d.file), ["clusters/staging/vschema/commerce.json"]);
+    assert.deepEqual(fleet?.clusters.map((c) => c.name), ["other"]);
+  });
+
   for (const c of errors) {
     it(c.case, async () => {
       // GIVEN a spec whose keyspace names its schema files, with the one thing wrong
