@@ -20,7 +20,9 @@ import { RULES } from "./rules/index.js";
 import { podsLevel } from "./rules/pod-security.js";
 import type { RuleContext } from "./rules/types.js";
 import { validateDocuments, type ValidDocument } from "./schema/index.js";
+import { fileReferences, withFileContents } from "./schema/file-references.js";
 import { loadSources, type SourceFile } from "./source/load.js";
+import { readReferencedFiles } from "./source/referenced-files.js";
 import { ParseCache } from "./source/parse-cache.js";
 import { locateFindings, locateOrigin } from "./source/locate.js";
 import { validateManifests } from "./validate/validate.js";
@@ -86,17 +88,24 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const schema = validateDocuments(documents);
   options.parsed?.rememberChecked(schema.clean);
   findings.push(...schema.findings);
-  const fleetResult = buildFleet(schema.documents, (kind) => ENGINES[kind as keyof typeof ENGINES]?.resourceDefaults ?? []);
+  const references = fileReferences(schema.documents);
+  const referenced = readReferencedFiles(root, references);
+  for (const [file, source] of referenced.located) located.set(file, source);
+  findings.push(...referenced.findings);
+  const fleetResult = buildFleet(withFileContents(schema.documents, referenced.contents), (kind) => ENGINES[kind as keyof typeof ENGINES]?.resourceDefaults ?? []);
   findings.push(...fleetResult.findings);
-  const stopped = stoppedBy(findings.filter((f) => f.severity === "error"), documents);
+  // An error in a file a spec names (a VSchema file) stops the spec's cluster, as one in the spec itself does.
+  const namedBy = (f: Finding) => { const by = references.filter((r) => r.file === f.origin.file); return by.length > 0 ? by.map((r) => ({ ...f, origin: r.origin })) : [f]; };
+  const stopped = stoppedBy(findings.filter((f) => f.severity === "error").flatMap(namedBy), documents);
   if (stopped.all) return finish(findings);
 
   const fleet: Fleet = { ...fleetResult.fleet, clusters: fleetResult.fleet.clusters.filter((c) => !stopped.clusters.has(c.name)) };
   const held = (cluster: string) => stopped.clusters.has(cluster);
   const cache = options.cache ?? new ClusterCache();
   const shared = sharedInputs(sources.files, schema.documents);
-  // A cluster's input: its spec document and file (the file's folder is its output folder), and every policy and pool.
-  const inputs = new Map(fleet.clusters.map(({ name, origin: { file, doc } }) => [name, digest([shared, file, String(doc), sources.files.get(file)!.digest])]));
+  // A cluster's input: its spec document and file (the file's folder is its output folder), the files it names, and every policy and pool.
+  const namedFiles = (file: string, doc: number) => references.filter((r) => r.origin.file === file && r.origin.doc === doc).flatMap((r) => [r.file, referenced.digests.get(r.file)!]);
+  const inputs = new Map(fleet.clusters.map(({ name, origin: { file, doc } }) => [name, digest([shared, file, String(doc), sources.files.get(file)!.digest, ...namedFiles(file, doc)])]));
   const inputOf = (cluster: Cluster) => inputs.get(cluster.name)!;
   const states = new Map(fleet.clusters.map((cluster) => {
     const engine = engineOf(cluster);

@@ -160,3 +160,32 @@ export const networkPeer = z
   })
   .meta({ title: "network peer" });
 export type NetworkPeerSpec = z.output<typeof networkPeer>;
+
+/**
+ * A file next to the spec, named relative to the spec's folder: there or in a folder below it, so a
+ * spec never reads outside its own tree. Not `.yaml`/`.yml`: every such file under clusters/ is read
+ * as a spec.
+ */
+export const relativeFile = z.string().min(1)
+  .refine((value) => !/^([/\\]|[a-zA-Z]:)/.test(value) && !value.split(/[/\\]/).includes(".."), {
+    params: { expected: "a path relative to the spec's folder, without '..' (the file lives in that folder or below it)" },
+  })
+  .refine((value) => !/\.ya?ml$/i.test(value), {
+    params: { expected: "a file not named .yaml or .yml: every such file under clusters/ is read as a spec; use .sql, or .json for a VSchema" },
+  })
+  .meta({ title: "file path" });
+
+/** `{ file }`: a field's value read from a file next to the spec instead of written inline. */
+export const fileReference = z.strictObject({
+  file: relativeFile.describe("Path of the file, relative to the spec's folder"),
+});
+
+/** A field of a document whose value is in a file (as its `{ file }` names it), and what the file holds. */
+export interface FieldFile {
+  /** Where the field is in its document, e.g. ["spec", "keyspaces", 0, "schema"]. */
+  path: (string | number)[];
+  /** As written in the spec: relative to the spec's folder. */
+  file: string;
+  /** `text`: the field takes the file's text; `map`: the file is a JSON or YAML map, the field takes its data. */
+  content: "text" | "map";
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clusterDocument, dnsLabel, helpers, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
+import { clusterDocument, dnsLabel, fileReference, type FieldFile, helpers, matching, networkPeer, replicas, resources, secretSource, storage } from "./common.js";
 import { shardList, shardRangeIssues, shardSlug } from "./key-ranges.js";
 import { tabletUidBase } from "./tablet-uids.js";
 
@@ -30,11 +30,21 @@ const keyspace = z.strictObject({
   durability: z.enum(["semi_sync", "none"]).optional()
     .describe("Keyspace durability policy: semi_sync (default with 2 or more replica tablets) or none (default with 1)"),
   tablets: tablets.describe("Tablets of every shard, by type"),
-  schema: z.string().min(1).optional()
-    .describe("SQL DDL the schema Job applies to the keyspace on every sync (ApplySchema): write statements that can run again, e.g. CREATE TABLE IF NOT EXISTS"),
-  vschema: z.record(z.string(), z.unknown()).optional()
-    .describe("The keyspace's VSchema (tables, vindexes), written as YAML; the schema Job applies it on every sync (ApplyVSchema)"),
+  schema: z.union([z.string().min(1), fileReference]).optional()
+    .describe("SQL DDL the schema Job applies to the keyspace on every sync (ApplySchema), inline or { file: PATH } next to the spec: write statements that can run again, e.g. CREATE TABLE IF NOT EXISTS"),
+  vschema: z.record(z.string(), z.unknown()).superRefine(vschemaFileReference).optional()
+    .describe("The keyspace's VSchema (tables, vindexes), written as YAML, or { file: PATH } of a JSON (or YAML) file next to the spec; the schema Job applies it on every sync (ApplyVSchema)"),
 });
+
+/**
+ * A VSchema map holding `file` is a reference to a VSchema file (no VSchema has a top-level `file`):
+ * it must then be `{ file }` alone, with a path `fileReference` accepts.
+ */
+function vschemaFileReference(vschema: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (!Object.hasOwn(vschema, "file")) return;
+  const parsed = fileReference.safeParse(vschema);
+  for (const issue of parsed.error?.issues ?? []) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+}
 
 export const vitessClusterSpec = z.strictObject({
   version: matching(VITESS_RELEASE, "a Vitess release clusterc supports: v19.0.x or v20.0.x (e.g. v19.0.4)")
@@ -118,5 +128,18 @@ export const vitessClusterDocument = clusterDocument("VitessCluster", vitessClus
     }
   });
 });
-export type VitessClusterDocument = z.output<typeof vitessClusterDocument>;
-export type VitessKeyspace = VitessClusterDocument["spec"]["keyspaces"][number];
+/** A VitessCluster as its schema reads it: a keyspace's schema or vschema may still name a file. */
+type ParsedVitessCluster = z.output<typeof vitessClusterDocument>;
+type ParsedKeyspace = ParsedVitessCluster["spec"]["keyspaces"][number];
+
+/** A keyspace with the files it names read in (compile.ts puts their content in place of `{ file }`). */
+export type VitessKeyspace = Omit<ParsedKeyspace, "schema"> & { schema?: string };
+export type VitessClusterDocument = Omit<ParsedVitessCluster, "spec"> & { spec: Omit<ParsedVitessCluster["spec"], "keyspaces"> & { keyspaces: VitessKeyspace[] } };
+
+/** The files a VitessCluster's keyspaces name: each keyspace's schema (SQL text) and VSchema (a map). */
+export function vitessFileReferences(document: ParsedVitessCluster): FieldFile[] {
+  return document.spec.keyspaces.flatMap((ks, k) => [
+    ...(typeof ks.schema === "object" ? [{ path: ["spec", "keyspaces", k, "schema"], file: ks.schema.file, content: "text" as const }] : []),
+    ...(ks.vschema !== undefined && typeof ks.vschema.file === "string" ? [{ path: ["spec", "keyspaces", k, "vschema"], file: ks.vschema.file, content: "map" as const }] : []),
+  ]);
+}

@@ -82,7 +82,8 @@ export function readCached(
   return text === undefined ? undefined : parseCached(file, text, findings, cache, signature);
 }
 
-function readSourceText(root: string, file: string, absolute: string, link: Stats, findings: Finding[]): string | undefined {
+/** The text of a file under root, or undefined after reporting why it cannot be used (a link out of its folder, too large, not UTF-8). */
+export function readSourceText(root: string, file: string, absolute: string, link: Stats, findings: Finding[]): string | undefined {
   const at = { file, doc: 0, path: [] };
   if (link.isSymbolicLink()) {
     const target = realpathOrUndefined(absolute);
@@ -128,14 +129,7 @@ function parseSource(file: string, text: string, digest: string, findings: Findi
   const syntax = parseSyntax(text);
   const source: SourceFile = { file, digest, documents: [], syntax: () => syntax };
   syntax.documents.forEach((document, index) => {
-    const errorFindings = document.errors.map((e): Finding => ({
-      origin: { file, doc: index, path: [], offset: e.pos[0] },
-      severity: "error",
-      ruleId: e.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax",
-      message: /call stack/i.test(e.message)
-        ? "nests too deeply to read; flatten the structure"
-        : `${firstSentence(e.message)}; fix the YAML syntax`,
-    }));
+    const errorFindings = syntaxFindings(file, index, document);
     findings.push(...errorFindings);
     let value: unknown;
     if (errorFindings.length === 0) {
@@ -156,6 +150,18 @@ function parseSource(file: string, text: string, digest: string, findings: Findi
   return source;
 }
 
+/** The syntax errors of one parsed document, each at its exact position. */
+export function syntaxFindings(file: string, index: number, document: Document.Parsed): Finding[] {
+  return document.errors.map((e): Finding => ({
+    origin: { file, doc: index, path: [], offset: e.pos[0] },
+    severity: "error",
+    ruleId: e.code === "DUPLICATE_KEY" ? "yaml-duplicate-key" : "yaml-syntax",
+    message: /call stack/i.test(e.message)
+      ? "nests too deeply to read; flatten the structure"
+      : `${firstSentence(e.message)}; fix the YAML syntax`,
+  }));
+}
+
 /**
  * Parses a file, or takes its documents from the cache when it has seen this exact text; then the
  * text is parsed again only to locate a finding. Files with findings are not cached, so their
@@ -174,7 +180,7 @@ function parseCached(file: string, text: string, findings: Finding[], cache: Par
   return source;
 }
 
-function parseSyntax(text: string): FileSyntax {
+export function parseSyntax(text: string): FileSyntax {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   return { lineCounter, documents: Array.isArray(parsed) ? parsed : [] }; // not an array: an empty stream

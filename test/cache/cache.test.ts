@@ -298,3 +298,49 @@ describe("a render with the caches of earlier runs", () => {
     }
   });
 });
+
+describe("the cluster cache and files next to a spec", () => {
+  const VITESS = `apiVersion: clusterc/v1
+kind: VitessCluster
+metadata: { name: beta }
+spec:
+  version: v19.0.4
+  cells: [zone1]
+  keyspaces:
+    - name: commerce
+      tablets: { replica: 2, storage: { size: 2Gi } }
+      schema: { file: beta.sql }
+      vschema: { file: beta-vschema.json }
+`;
+  async function vitessWithTamperedBeta() {
+    const project = await tempProject({
+      "clusters/beta.yaml": VITESS,
+      "clusters/beta.sql": "CREATE TABLE IF NOT EXISTS product (sku VARBINARY(128), PRIMARY KEY (sku));\n",
+      "clusters/beta-vschema.json": '{ "tables": { "product": {} } }\n',
+    });
+    assert.equal((await runCli(["render"], project.root)).code, 0);
+    await tamperWithBeta(project.root);
+    return project;
+  }
+
+  const cases: [string, (root: string) => Promise<void>, boolean][] = [
+    ["nothing changed", async () => {}, true],
+    ["only the schema file's times changed", async (root) => { await utimes(path.join(root, "clusters/beta.sql"), new Date(), new Date(2030, 0, 1)); }, true],
+    ["its schema file changed", (root) => edit(root, "clusters/beta.sql", (t) => t.replace("sku VARBINARY(128),", "sku VARBINARY(128), price BIGINT,")), false],
+    ["its VSchema file changed", (root) => edit(root, "clusters/beta-vschema.json", (t) => t.replace('"product": {}', '"product": {}, "customer": {}')), false],
+  ];
+  for (const [what, change, reused] of cases) {
+    it(`${reused ? "reuses" : "compiles again"} a cluster's output when ${what}`, async () => {
+      // GIVEN a rendered VitessCluster whose keyspace names a schema and a VSchema file, its cached output marked
+      const project = await vitessWithTamperedBeta();
+      // WHEN the files change (or do not) and check runs
+      await change(project.root);
+      const marked = await reusesBeta(project.root);
+      const { code } = await runCli(["check"], project.root);
+      await project.cleanup();
+      // THEN the cached output is reused exactly while the files' text is the same, and a changed file makes rendered/ stale
+      assert.equal(marked, reused);
+      assert.equal(code, reused ? 0 : 1);
+    });
+  }
+});

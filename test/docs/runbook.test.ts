@@ -22,7 +22,7 @@ const RUNBOOKS = [
   {
     engine: "Vitess", file: "docs/vitess-runbook.md", sections: [
       "create-the-vtgate-users-secret", "rotate-vtgate-passwords", "replace-a-lost-etcd-member", "a-primary-is-lost",
-      "lost-tablet-data", "scale-tablets", "move-tables-into-a-new-keyspace", "what-happens-on-upgrade",
+      "lost-tablet-data", "scale-tablets", "change-a-schema-or-vschema", "move-tables-into-a-new-keyspace", "what-happens-on-upgrade",
     ],
   },
   {

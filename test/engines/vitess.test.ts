@@ -90,6 +90,81 @@ describe("VitessCluster: schema and VSchema", () => {
   });
 });
 
+/** COMMERCE_WITH_SCHEMA with its schema and VSchema in files next to the spec, holding the same SQL and VSchema. */
+const SQL = COMMERCE_WITH_SCHEMA.split("      schema: |\n")[1]!.split("      vschema:")[0]!.replace(/^ {8}/gm, "");
+const WITH_FILES = COMMERCE.replace("      tablets: { replica: 2, rdonly: 1, storage: { size: 2Gi } }\n", `      tablets: { replica: 2, rdonly: 1, storage: { size: 2Gi } }
+      schema: { file: commerce.sql }
+      vschema: { file: vschema/commerce.json }
+`);
+const FILES = {
+  "clusters/staging/commerce.yaml": WITH_FILES,
+  "clusters/staging/commerce.sql": SQL,
+  "clusters/staging/vschema/commerce.json": '{\n  "tables": {\n    "product": {},\n    "customer": {}\n  }\n}\n',
+};
+
+describe("VitessCluster: schema and VSchema in files next to the spec", () => {
+  it("render the same ConfigMap and Job as the same schema and VSchema inline; the files are not read as specs", async () => {
+    // GIVEN the seed article's schema inline in one project, and in files next to the spec in another
+    const inline = await renderVitess({ "clusters/staging/commerce.yaml": COMMERCE_WITH_SCHEMA });
+    // WHEN both render (renderVitess fails on any finding: a .sql or .json file taken for a spec would be one)
+    const files = await renderVitess(FILES);
+    // THEN the schema objects are identical
+    for (const kind of ["ConfigMap", "Job"]) assert.deepEqual(files.find(kind, "commerce-commerce-schema"), inline.find(kind, "commerce-commerce-schema"));
+    assert.deepEqual(files.all.length, inline.all.length);
+  });
+
+  const errors: { case: string; files: Record<string, string>; at: RegExp }[] = [
+    { case: "a missing file is an error at the field, naming the path",
+      files: { ...FILES, "clusters/staging/commerce.sql": undefined as unknown as string },
+      at: /^clusters\/staging\/commerce\.yaml:11:17 source-file-reference names clusters\/staging\/commerce\.sql, which does not exist/ },
+    { case: "a path with '..' is refused at its line",
+      files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("file: commerce.sql", "file: ../prod/commerce.sql") },
+      at: /^clusters\/staging\/commerce\.yaml:11:17 schema-value spec\.keyspaces\[0\]\.schema\.file: must be a path relative to the spec's folder, without '\.\.'/ },
+    { case: "an absolute path is refused at its line",
+      files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("file: commerce.sql", "file: /etc/passwd") },
+      at: /^clusters\/staging\/commerce\.yaml:11:17 schema-value spec\.keyspaces\[0\]\.schema\.file: must be a path relative/ },
+    { case: "a .yaml file is refused: the loader would read it as a spec",
+      files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("vschema/commerce.json", "vschema/commerce.txt.yml") },
+      at: /^clusters\/staging\/commerce\.yaml:12:18 schema-value spec\.keyspaces\[0\]\.vschema\.file: must be a file not named \.yaml or \.yml/ },
+    { case: "a VSchema file that is not valid JSON is an error at its own line and column",
+      files: { ...FILES, "clusters/staging/vschema/commerce.json": '{\n  "tables": {\n    "product": {},\n    "customer": {}\n  \n}\n' },
+      at: /^clusters\/staging\/vschema\/commerce\.json:7:1 yaml-syntax / },
+    { case: "a VSchema file with a key twice is an error at the second one",
+      files: { ...FILES, "clusters/staging/vschema/commerce.json": '{ "tables": {}, "tables": {} }\n' },
+      at: /^clusters\/staging\/vschema\/commerce\.json:1:17 yaml-duplicate-key / },
+    { case: "a VSchema file that holds no map is an error in that file",
+      files: { ...FILES, "clusters/staging/vschema/commerce.json": '["product", "customer"]\n' },
+      at: /^clusters\/staging\/vschema\/commerce\.json:1:1 schema-type must hold one map/ },
+    { case: "a VSchema reference with another field beside file is an unknown field",
+      files: { ...FILES, "clusters/staging/commerce.yaml": WITH_FILES.replace("vschema/commerce.json }", "vschema/commerce.json, tables: {} }") },
+      at: /^clusters\/staging\/commerce\.yaml:12:47 schema-unknown-field spec\.keyspaces\[0\]\.vschema\.tables/ },
+  ];
+  it("a broken VSchema file stops its own cluster only: the others compile in the same run", async () => {
+    // GIVEN the spec with a VSchema file that is no valid JSON, beside a second, valid cluster
+    const { diagnostics, fleet } = await compileProject({
+      ...FILES,
+      "clusters/staging/vschema/commerce.json": "{ \"tables\": \n",
+      "clusters/other.yaml": COMMERCE.replace("name: commerce, namespace: vitess", "name: other, namespace: other"),
+    });
+    // WHEN it compiles THEN the error is in the file, and only the other cluster compiled
+    assert.deepEqual(diagnostics.filter((d) => d.severity === "error").map((d) => d.file), ["clusters/staging/vschema/commerce.json"]);
+    assert.deepEqual(fleet?.clusters.map((c) => c.name), ["other"]);
+  });
+
+  for (const c of errors) {
+    it(c.case, async () => {
+      // GIVEN a spec whose keyspace names its schema files, with the one thing wrong
+      const present = Object.fromEntries(Object.entries(c.files).filter(([, text]) => text !== undefined));
+      // WHEN it compiles
+      const { diagnostics } = await compileProject(present);
+      // THEN one error, where the user must look, and nothing rendered
+      const found = diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.col} ${d.ruleId} ${d.message}`);
+      assert.equal(found.length, 1, found.join("\n"));
+      assert.match(found[0]!, c.at);
+    });
+  }
+});
+
 describe("VitessCluster: etcd topology", () => {
   it("bootstraps 3 members statically, pinned, with peers resolvable before they are ready, data on a claim", async () => {
     const { find } = await renderVitess();
@@ -246,6 +321,45 @@ describe("VitessCluster: versions", () => {
       assert.match(errors[0]!, /^clusters\/vt\.yaml:5:3 schema-value spec\.version: must be a Vitess release clusterc supports: v19\.0\.x or v20\.0\.x/);
     }
   });
+});
+
+/**
+ * Flags of each binary as vitessio/vitess lists them in go/flags/endtoend/<binary>.txt (its --help,
+ * kept current by Vitess's CI), none marked deprecated, at every tag v19.0.0-v19.0.10 and
+ * v20.0.0-v20.0.8. A flag clusterc starts passing must be checked there and added here.
+ */
+const UPSTREAM_FLAGS: Record<string, string[]> = {
+  vtctld: ["logtostderr", "topo_implementation", "topo_global_server_address", "topo_global_root", "cell", "service_map", "port", "grpc_port"],
+  vtgate: ["logtostderr", "topo_implementation", "topo_global_server_address", "topo_global_root", "cell", "cells_to_watch", "tablet_types_to_wait",
+    "service_map", "port", "grpc_port", "mysql_server_port", "mysql_server_version", "mysql_auth_server_impl", "mysql_auth_server_static_file",
+    "mysql_auth_static_reload_interval"],
+  vttablet: ["logtostderr", "topo_implementation", "topo_global_server_address", "topo_global_root", "tablet-path", "tablet_hostname", "init_keyspace",
+    "init_shard", "init_tablet_type", "port", "grpc_port", "service_map", "health_check_interval", "db_charset", "db_app_user", "db_dba_user",
+    "db_repl_user", "db_filtered_user", "enable_replication_reporter", "mysql_server_version", "mysqlctl_socket", "mycnf_socket_file"],
+  mysqlctld: ["logtostderr", "tablet_uid", "socket_file", "mysql_socket", "db_dba_user", "db_charset", "mysql_server_version", "init_db_sql_file", "wait_time"],
+};
+
+describe("VitessCluster: flags of the supported releases", () => {
+  for (const version of ["v19.0.4", "v20.0.2"]) {
+    it(`${version}: every flag given to vtctld, vtgate, vttablet and mysqlctld is one the release has`, async () => {
+      // GIVEN the minimal spec at a release of each supported major
+      const { find } = await renderVitess({ "clusters/commerce.yaml": COMMERCE.replace("v19.0.4", version) });
+      const tablet = find("StatefulSet", "commerce-commerce-0-replica");
+      const binaries: [string, ReturnType<typeof containerOf>][] = [
+        ["vtctld", containerOf(find("Deployment", "commerce-vtctld"), "vtctld")],
+        ["vtgate", containerOf(find("Deployment", "commerce-vtgate-zone1"), "vtgate")],
+        ["vttablet", containerOf(tablet, "vttablet")],
+        ["mysqlctld", containerOf(tablet, "mysqld")],
+      ];
+      for (const [binary, container] of binaries) {
+        // WHEN its flags are read from the container's command (or start script)
+        const given = [...flags(container).matchAll(/(?<![\w-])--([a-z][-a-z_]*)/g)].map((m) => m[1]!);
+        // THEN each is in the release's flag list
+        assert.ok(given.length > 0, `${binary} has flags`);
+        assert.deepEqual(given.filter((flag) => !UPSTREAM_FLAGS[binary]!.includes(flag)), [], `${binary} ${version}`);
+      }
+    });
+  }
 });
 
 describe("VitessCluster: shard key ranges", () => {

@@ -56,3 +56,24 @@ describe("hostile input", () => {
     assert.deepEqual(stdout.trim().split("\n").map((l) => l.split(" ").slice(0, 3).join(" ")), ["clusters/escape.yaml:1:1: error source-symlink"]);
   });
 });
+
+describe("files a spec names", () => {
+  it("a schema file that is a link out of clusters/ is refused, and nothing of its target is printed", async () => {
+    // GIVEN a VitessCluster whose schema file is a link to a file outside the project's clusters/
+    const project = await tempProject({
+      "outside/secret.sql": "CREATE USER app IDENTIFIED BY 'not-for-your-eyes';\n",
+      "clusters/vt.yaml": "apiVersion: clusterc/v1\nkind: VitessCluster\nmetadata: { name: vt }\nspec:\n  version: v19.0.4\n  cells: [zone1]\n"
+        + "  keyspaces:\n    - name: commerce\n      tablets: { replica: 2, storage: { size: 2Gi } }\n      schema: { file: commerce.sql }\n",
+    });
+    await symlink(path.join(project.root, "outside/secret.sql"), path.join(project.root, "clusters/commerce.sql"));
+    // WHEN the fleet is rendered
+    const { code, stdout, stderr } = await runCli(["render"], project.root);
+    const rendered = await readTree(path.join(project.root, "rendered"));
+    await project.cleanup();
+    // THEN the link is an error, the target's text never shows, and nothing is written
+    assert.equal(code, 1);
+    assert.match(stdout + stderr, /clusters\/commerce\.sql:1:1: error source-symlink/);
+    assert.ok(!(stdout + stderr).includes("not-for-your-eyes"));
+    assert.equal(rendered.size, 0);
+  });
+});

@@ -10,7 +10,9 @@ export interface VitessRelease {
 }
 
 /**
- * By major release. v19's vitess/lite still ships mysqld (deprecated in the v19.0.0 release notes;
+ * By major release. The flags of vtctld, vtgate, vttablet and mysqlctld are the same in both: all
+ * are in vitessio/vitess go/flags/endtoend/<binary>.txt, none deprecated, at v19.0.0-v19.0.10 and
+ * v20.0.0-v20.0.8 (README, Versions). v19's vitess/lite still ships mysqld (deprecated in the v19.0.0 release notes;
  * vitess-operator v2.12, which runs v19, uses vitess/lite as its mysqld image); from v20 it does not,
  * and vitess-operator runs mysqld from the mysql image (pkg/apis/planetscale/v2/defaults.go: mysql:8.0.30
  * in v2.13, mysql:8.0.40 now). clusterc takes the later one: a v19 cluster's mysqld, from vitess/lite,
