@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { cp, mkdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
@@ -83,5 +84,86 @@ describe("the record of rendered/", () => {
     assert.equal(scan.digests.has("c0/object-0.yaml"), false);
     assert.equal(scan.digests.get("c0/new.yaml"), textDigest("kind: Secret\n"));
     assert.equal(scan.read, 1);
+  });
+});
+
+/** Runs git in `cwd` as a made-up author. */
+function git(cwd: string, ...args: string[]): void {
+  execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "ignore" });
+}
+
+/**
+ * A repository whose rendered/ was committed, then scanned and recorded (as a check on main in CI
+ * does), and a fresh clone of `branch` with that record copied in, as actions/cache restores it:
+ * every file of the clone has a new inode and new times. `onBranch` may commit to a branch first.
+ */
+async function restoredInClone(onBranch?: (origin: string) => Promise<void>, branch = "main") {
+  const origin = await tempProject(FILES);
+  git(origin.root, "init", "--quiet");
+  git(origin.root, "add", "rendered");
+  git(origin.root, "commit", "--quiet", "-m", "rendered");
+  await sleep(50);
+  const scanned = scanRendered(origin.root);
+  recordRendered(origin.root, scanned);
+  if (onBranch) {
+    git(origin.root, "checkout", "--quiet", "-b", branch);
+    await onBranch(origin.root);
+    git(origin.root, "commit", "--quiet", "-a", "-m", "change");
+  }
+  const clone = await tempProject({});
+  git(clone.root, "clone", "--quiet", "--branch", branch, origin.root, "repo");
+  const root = path.join(clone.root, "repo");
+  await cp(path.join(origin.root, CACHE_DIR), path.join(root, CACHE_DIR), { recursive: true });
+  return { root, scanned, cleanup: () => Promise.all([origin.cleanup(), clone.cleanup()]) };
+}
+
+describe("a record of rendered/ restored into a fresh clone", () => {
+  it("vouches for every committed file by its git object ID, so a scan reads none of them", async () => {
+    const { root, scanned, cleanup } = await restoredInClone();
+    const scan = scanRendered(root);
+    await cleanup();
+    assert.equal(scanned.read, 150);
+    assert.equal(scan.read, 0);
+    assert.deepEqual(scan.digests, scanned.digests);
+  });
+
+  const changes: [string, (root: string) => Promise<void>][] = [
+    ["a file edited in the clone", (root) => writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n")],
+    ["a file edited in the clone that git was told to assume unchanged", async (root) => {
+      git(root, "update-index", "--assume-unchanged", "rendered/c1/object-1.yaml");
+      await writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n");
+    }],
+    ["a file edited in the clone and staged", async (root) => {
+      await writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n");
+      git(root, "add", "rendered/c1/object-1.yaml");
+    }],
+  ];
+  for (const [what, change] of changes) {
+    it(`reads ${what}, and only that file`, async () => {
+      const { root, cleanup } = await restoredInClone();
+      await change(root);
+      const scan = scanRendered(root);
+      await cleanup();
+      assert.equal(scan.read, 1);
+      assert.equal(scan.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # x\n"));
+    });
+  }
+
+  it("reads a file that the cloned commit holds with other bytes than the recorded one", async () => {
+    // GIVEN the record of main's rendered/ WHEN a pull request's branch, which changed one file, is cloned
+    const { root, cleanup } = await restoredInClone((origin) => writeFile(path.join(origin, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n"), "pull-request");
+    const scan = scanRendered(root);
+    await cleanup();
+    // THEN the scan reads that file and vouches for the others
+    assert.equal(scan.read, 1);
+    assert.equal(scan.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # x\n"));
+  });
+
+  it("reads every file of a copy that is no git work tree", async () => {
+    const { root, cleanup } = await restoredInClone();
+    await rm(path.join(root, ".git"), { recursive: true });
+    const scan = scanRendered(root);
+    await cleanup();
+    assert.equal(scan.read, 150);
   });
 });
