@@ -217,7 +217,7 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
   return withLock(root, async () => {
     const recovered = finishInterruptedRender(root);
     if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
-    const onDisk = scanRendered(root);
+    const onDisk = await scanRendered(root);
     const result = await compileCached(root, io, options, onDisk);
     checkRequest?.(result);
     printDiagnostics(result.diagnostics, root, io);
@@ -288,7 +288,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`npx clusterc render\` to finish it\n`);
     return EXIT_FINDINGS;
   }
-  const onDisk = scanRendered(root);
+  const onDisk = await scanRendered(root);
   const result = await compileCached(root, io, {}, onDisk);
   recordRendered(root, onDisk);
   printDiagnostics(result.diagnostics, root, io);

@@ -1,5 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 /**
  * The git object ID of every regular file under `folder` (relative to root) that git's index says
@@ -15,15 +18,26 @@ import { createHash } from "node:crypto";
  * from events rather than from the files. `GIT_OPTIONAL_LOCKS=0` keeps git from refreshing the
  * index in passing: a run writes nothing outside rendered/ and its cache.
  */
-export function unchangedBlobs(root: string, folder: string): Map<string, string> {
-  const child = spawnSync("git", ["-c", "core.fsmonitor=false", "ls-files", "-z", "-v", "--stage", "--cached", "--modified", "--", folder], {
-    cwd: root, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_LITERAL_PATHSPECS: "1" },
+export function unchangedBlobs(root: string, folder: string): Promise<Map<string, string>> {
+  // Its own process, writing to a file rather than a pipe that would fill while the scan is busy:
+  // git stats the files on the other core while the scan stats them for their signatures.
+  const listing = path.join(tmpdir(), `clusterc-git-index-${process.pid}-${randomUUID()}`);
+  const out = openSync(listing, "wx", 0o600);
+  const git = spawn("git", ["-c", "core.fsmonitor=false", "ls-files", "-z", "-v", "--stage", "--cached", "--modified", "--", folder], {
+    cwd: root, stdio: ["ignore", out, "ignore"], env: { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_LITERAL_PATHSPECS: "1" },
   });
+  closeSync(out);
+  return new Promise<Map<string, string>>((resolve) => {
+    git.on("error", () => resolve(new Map())); // no git on the PATH
+    git.on("close", (code) => resolve(code === 0 ? blobsOf(readFileSync(listing, "utf8"), folder) : new Map()));
+  }).finally(() => rmSync(listing, { force: true }));
+}
+
+function blobsOf(listing: string, folder: string): Map<string, string> {
   const blobs = new Map<string, string>();
-  if (child.status !== 0) return blobs;
   const modified = new Set<string>();
   const prefix = `${folder}/`;
-  for (const line of child.stdout.split("\0")) {
+  for (const line of listing.split("\0")) {
     // "H 100644 <oid> 0\t<path>", and "C ..." again for a file the work tree holds modified
     const match = /^([A-Za-z]) (\d+) ([0-9a-f]+) (\d)\t(.*)$/s.exec(line);
     if (match === null || !match[5]!.startsWith(prefix)) continue;

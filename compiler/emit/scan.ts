@@ -45,16 +45,15 @@ export interface RenderedTree {
  * record only keeps an object ID that was confirmed against the very bytes it digested, or carried
  * over from a record that had.
  */
-export function scanRendered(root: string): RenderedTree {
+export async function scanRendered(root: string): Promise<RenderedTree> {
   const dir = path.join(root, RENDERED_DIR) + path.sep;
   const record = loadRecord(root);
   const digests = new Map<string, string>();
   const signatures = new Map<string, Signature>();
   const blobs = new Map<string, string>();
-  // asked of git only when a file's signature is not vouched for: a warm run never starts git
-  let inIndex: Map<string, string> | undefined;
-  let unvouched = 0;
-  let read = 0;
+  // git starts at the first file whose signature is not vouched for (a warm run never starts it) and runs while the rest are stat-ed
+  let inIndex: Promise<Map<string, string>> | undefined;
+  const unvouched: [file: string, recorded: RecordedFile | undefined][] = [];
   for (const file of listFiles(dir)) {
     const signature = signatureOf(lstatSync(dir + file));
     const recorded = record.entryOf(file);
@@ -64,8 +63,14 @@ export function scanRendered(root: string): RenderedTree {
       if (recorded.blob !== "") blobs.set(file, recorded.blob);
       continue;
     }
-    unvouched++;
-    const blob = (inIndex ??= unchangedBlobs(root, RENDERED_DIR)).get(file);
+    digests.set(file, ""); // its place in sorted order, filled below
+    inIndex ??= unchangedBlobs(root, RENDERED_DIR);
+    unvouched.push([file, recorded]);
+  }
+  const index = (await inIndex) ?? new Map<string, string>();
+  let read = 0;
+  for (const [file, recorded] of unvouched) {
+    const blob = index.get(file);
     if (blob !== undefined && recorded?.blob === blob) {
       digests.set(file, recorded.digest);
       blobs.set(file, blob);
@@ -76,7 +81,7 @@ export function scanRendered(root: string): RenderedTree {
     digests.set(file, textDigest(bytes));
     if (blob !== undefined && blobId(bytes, blob) === blob) blobs.set(file, blob);
   }
-  return { digests, unvouched, read, signatures, blobs, text: (file) => readFileSync(dir + file, "utf8") };
+  return { digests, unvouched: unvouched.length, read, signatures, blobs, text: (file) => readFileSync(dir + file, "utf8") };
 }
 
 /**
