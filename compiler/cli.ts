@@ -235,7 +235,7 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
   return withLock(root, async () => {
     const recovered = finishInterruptedRender(root);
     if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
-    const onDisk = scanRendered(root);
+    const onDisk = await scanRendered(root);
     const result = await compileCached(root, io, options, onDisk);
     checkRequest?.(result);
     if (hasErrors(result.diagnostics)) {
@@ -322,7 +322,7 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     io.err(`a render was interrupted while writing ${RENDERED_DIR}/, which is half-written; run \`node bin/clusterc.js render\` to finish it\n`);
     return EXIT_FINDINGS;
   }
-  const onDisk = scanRendered(root);
+  const onDisk = await scanRendered(root);
   const result = await compileCached(root, io, {}, onDisk);
   recordRendered(root, onDisk);
   if (hasErrors(result.diagnostics)) {

@@ -24,7 +24,7 @@ import { fileReferences, withFileContents } from "./schema/file-references.js";
 import { loadSources, type SourceFile } from "./source/load.js";
 import { readReferencedFiles } from "./source/referenced-files.js";
 import { ParseCache } from "./source/parse-cache.js";
-import { locateFindings, locateOrigin } from "./source/locate.js";
+import { locateFindings, locateOrigin, withOffsets } from "./source/locate.js";
 import { validateManifests } from "./validate/validate.js";
 
 export interface CompileResult {
@@ -122,7 +122,12 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
     // sorted: the plan lists placements of earlier renders in the state file's order, new ones in allocation order
     const placements = placementsOf(hostPaths, cluster.name).map((p) => JSON.stringify([p.pool, p.node, p.path, p.claim.namespace, p.claim.name, p.state])).sort();
     const key = digest([inputOf(cluster), JSON.stringify(stateEffects(states.get(cluster.name)!, recorded.states.get(cluster.name))), ...placements]);
-    outputs.push(await cache.outputFor(cluster.name, key, () => compileCluster(buildOf(cluster), context)));
+    // Located in its spec while compiled, so reusing the output never parses the spec again to report its warnings.
+    const spec = sources.files.get(cluster.origin.file)!;
+    outputs.push(await cache.outputFor(cluster.name, key, async () => {
+      const output = await compileCluster(buildOf(cluster), context);
+      return { ...output, findings: withOffsets(output.findings, spec) };
+    }));
     options.progress?.(outputs.length, fleet.clusters.length);
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];

@@ -21,6 +21,8 @@ export interface SourceFile {
   documents: SourceDocument[];
   /** yaml's view of the file, with the positions that findings are located by; parsed on first use. */
   syntax: () => FileSyntax;
+  /** Where each line starts, to turn an offset into line and column without parsing the file again. */
+  lines: () => LineCounter;
 }
 
 export interface FileSyntax {
@@ -74,10 +76,7 @@ export function readCached(
   // a link's own signature says nothing of its target: links are read every time
   const signature = stats?.isFile() ? signatureOf(stats) : undefined;
   const known = signature && cache.unchanged(file, signature);
-  if (known) {
-    let syntax: FileSyntax | undefined;
-    return { file, digest: known.digest, documents: known.documents, syntax: () => (syntax ??= parseSyntax(readFileSync(absolute, "utf8"))) };
-  }
+  if (known) return lazySource(file, known.digest, known.documents, () => readFileSync(absolute, "utf8"));
   const text = read();
   return text === undefined ? undefined : parseCached(file, text, findings, cache, signature);
 }
@@ -127,7 +126,7 @@ function realpathOrUndefined(file: string): string | undefined {
 /** Parses every document of one file, reporting syntax errors at their exact position. */
 function parseSource(file: string, text: string, digest: string, findings: Finding[]): SourceFile {
   const syntax = parseSyntax(text);
-  const source: SourceFile = { file, digest, documents: [], syntax: () => syntax };
+  const source: SourceFile = { file, digest, documents: [], syntax: () => syntax, lines: () => syntax.lineCounter };
   syntax.documents.forEach((document, index) => {
     const errorFindings = syntaxFindings(file, index, document);
     findings.push(...errorFindings);
@@ -170,14 +169,32 @@ export function syntaxFindings(file: string, index: number, document: Document.P
 function parseCached(file: string, text: string, findings: Finding[], cache: ParseCache, signature?: Signature): SourceFile {
   const digest = textDigest(text);
   const known = cache.documents(file, digest, signature);
-  if (known !== undefined) {
-    let syntax: FileSyntax | undefined;
-    return { file, digest, documents: known, syntax: () => (syntax ??= parseSyntax(text)) };
-  }
+  if (known !== undefined) return lazySource(file, digest, known, () => text);
   const found = findings.length;
   const source = parseSource(file, text, digest, findings);
   if (findings.length === found) cache.remember(file, digest, source.documents, signature);
   return source;
+}
+
+/** A file whose documents came from the cache: its text is read and parsed only when a finding must be located in it. */
+function lazySource(file: string, digest: string, documents: SourceDocument[], read: () => string): SourceFile {
+  let text: string | undefined;
+  let syntax: FileSyntax | undefined;
+  let lines: LineCounter | undefined;
+  const textOf = () => (text ??= read());
+  return {
+    file, digest, documents,
+    syntax: () => (syntax ??= parseSyntax(textOf())),
+    lines: () => syntax?.lineCounter ?? (lines ??= lineCounterOf(textOf())),
+  };
+}
+
+/** The line starts of `text` as yaml's parser records them, found without parsing. */
+function lineCounterOf(text: string): LineCounter {
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) lineCounter.addNewLine(at + 1);
+  return lineCounter;
 }
 
 export function parseSyntax(text: string): FileSyntax {

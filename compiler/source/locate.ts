@@ -50,8 +50,18 @@ export function locateFindings(findings: readonly Finding[], files: ReadonlyMap<
 export function locateOrigin(origin: Origin, files: ReadonlyMap<string, SourceFile>): { line: number; col: number } {
   const source = files.get(origin.file);
   if (!source) return { line: 1, col: 1 };
-  const syntax = source.syntax();
-  const document = syntax.documents[origin.doc];
-  const offset = origin.offset ?? (document ? offsetOf(document, origin.path) : 0);
-  return syntax.lineCounter.linePos(offset);
+  return source.lines().linePos(origin.offset ?? offsetIn(source, origin));
+}
+
+/**
+ * The findings with the offset of each node they point at in `source` resolved, so they can be
+ * located again without parsing the file, for as long as it keeps the same text.
+ */
+export function withOffsets(findings: readonly Finding[], source: SourceFile): Finding[] {
+  return findings.map((f) => (f.origin.file !== source.file || f.origin.offset !== undefined ? f : { ...f, origin: { ...f.origin, offset: offsetIn(source, f.origin) } }));
+}
+
+function offsetIn(source: SourceFile, origin: Origin): number {
+  const document = source.syntax().documents[origin.doc];
+  return document ? offsetOf(document, origin.path) : 0;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { appendFile, cp, mkdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -341,6 +341,76 @@ spec:
       // THEN the cached output is reused exactly while the files' text is the same, and a changed file makes rendered/ stale
       assert.equal(marked, reused);
       assert.equal(code, reused ? 0 : 1);
+    });
+  }
+});
+
+/** Runs git in `cwd` as a made-up author. */
+function git(cwd: string, ...args: string[]): void {
+  execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "ignore" });
+}
+
+describe("a cache restored into a fresh clone (CI's actions/cache: new inodes and times)", () => {
+  /**
+   * The rendered fleet (with clusters enough that the record of rendered/ is written) committed on
+   * main, and checked in a fresh clone of main, as CI does before it saves the cache; that cache
+   * tampered with so that reusing beta's output shows. Then a fresh clone of `branch` with that
+   * cache copied in. `onBranch` may commit a pull request's change to the branch first.
+   */
+  async function restoredClone(onBranch?: (origin: string) => Promise<void>, branch = "main") {
+    const origin = await renderedFleet();
+    for (const name of ["gamma", "delta", "epsilon"]) await writeFile(path.join(origin.root, `clusters/${name}.yaml`), tidbSpec(name, MINIMAL_TIDB_SPEC));
+    await writeFile(path.join(origin.root, ".gitignore"), `${CACHE_DIR}/\n`);
+    assert.equal((await runCli(["render"], origin.root)).code, 0);
+    git(origin.root, "init", "--quiet");
+    git(origin.root, "add", ".");
+    git(origin.root, "commit", "--quiet", "-m", "fleet");
+    const clones = await tempProject({});
+    git(clones.root, "clone", "--quiet", origin.root, "main");
+    const main = path.join(clones.root, "main");
+    assert.equal((await runCli(["check"], main)).code, 0);
+    await tamperWithBeta(main);
+    if (onBranch) {
+      git(origin.root, "checkout", "--quiet", "-b", branch);
+      await onBranch(origin.root);
+      git(origin.root, "commit", "--quiet", "-a", "-m", "change");
+    }
+    git(clones.root, "clone", "--quiet", "--branch", branch, origin.root, "repo");
+    const root = path.join(clones.root, "repo");
+    await cp(path.join(main, CACHE_DIR), path.join(root, CACHE_DIR), { recursive: true });
+    return { root, cleanup: () => Promise.all([origin.cleanup(), clones.cleanup()]) };
+  }
+
+  it("is reused: an unchanged cluster is not compiled again", async () => {
+    const { root, cleanup } = await restoredClone();
+    const { code, stderr } = await runCli(["check"], root);
+    await cleanup();
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, new RegExp(MARK));
+  });
+
+  const changes: [string, (root: string) => Promise<void>][] = [
+    ["a spec edited in the clone", (root) => edit(root, "clusters/beta.yaml", (t) => t.replace("v7.5.1", "v7.5.2"))],
+    ["a rendered file edited in the clone", (root) => edit(root, "rendered/beta/0-pd/service-beta-pd.yaml", (t) => t.replace("2379", "2378"))],
+  ];
+  for (const [what, change] of changes) {
+    it(`still sees ${what}: check fails`, async () => {
+      const { root, cleanup } = await restoredClone();
+      await change(root);
+      const { code, stderr } = await runCli(["check"], root);
+      await cleanup();
+      assert.equal(code, 1);
+      assert.match(stderr, /rendered\/ is stale: 0 missing, [1-9]\d* changed/);
+    });
+  }
+
+  for (const [what, change] of changes) {
+    it(`still sees ${what.replace("in the clone", "and committed on a pull request's branch")}: check fails`, async () => {
+      const { root, cleanup } = await restoredClone(change, "pull-request");
+      const { code, stderr } = await runCli(["check"], root);
+      await cleanup();
+      assert.equal(code, 1);
+      assert.match(stderr, /rendered\/ is stale: 0 missing, [1-9]\d* changed/);
     });
   }
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { cp, mkdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
@@ -20,7 +21,7 @@ async function recordedTree() {
   const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 10_000);
   await Promise.all(Object.keys(FILES).map((file) => utimes(path.join(project.root, file), second, second)));
   await sleep(50);
-  const first = scanRendered(project.root);
+  const first = await scanRendered(project.root);
   recordRendered(project.root, first);
   return { project, first };
 }
@@ -28,7 +29,7 @@ async function recordedTree() {
 describe("the record of rendered/", () => {
   it("vouches for files whose size, times and inode are unchanged, so a scan reads none of them", async () => {
     const { project, first } = await recordedTree();
-    const second = scanRendered(project.root);
+    const second = await scanRendered(project.root);
     await project.cleanup();
     assert.equal(first.read, 150);
     assert.equal(second.read, 0);
@@ -43,7 +44,7 @@ describe("the record of rendered/", () => {
     const { mtime } = await stat(file);
     await writeFile(file, "kind: ConfigMap # x\n");
     await utimes(file, mtime, mtime);
-    const scan = scanRendered(project.root);
+    const scan = await scanRendered(project.root);
     await project.cleanup();
     assert.equal(scan.read, 1);
     assert.equal(scan.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # x\n"));
@@ -53,7 +54,7 @@ describe("the record of rendered/", () => {
     const { project } = await recordedTree();
     const old = new Date(Date.now() - 60_000);
     await utimes(path.join(project.root, CACHE_DIR, "rendered.json"), old, old);
-    const scan = scanRendered(project.root);
+    const scan = await scanRendered(project.root);
     await project.cleanup();
     assert.equal(scan.read, 150);
   });
@@ -61,14 +62,14 @@ describe("the record of rendered/", () => {
   it("vouches for the files a render wrote, once it recorded them", async () => {
     // GIVEN a render that wrote 100 files into a new folder, which sorts before every other
     const { project } = await recordedTree();
-    const scanned = scanRendered(project.root);
+    const scanned = await scanRendered(project.root);
     const write = new Map(Array.from({ length: 100 }, (_, i) => [`a-new/object-${i}.yaml`, `kind: Secret # ${i}\n`]));
     await mkdir(path.join(project.root, "rendered/a-new"));
     for (const [file, text] of write) await writeFile(path.join(project.root, "rendered", file), text);
     await sleep(50);
     recordRendered(project.root, scanned, { write, remove: [] }, new Map([...write].map(([file, text]) => [file, textDigest(text)])));
     // WHEN the next run scans the tree THEN it reads none of them, nor any other file
-    const next = scanRendered(project.root);
+    const next = await scanRendered(project.root);
     await project.cleanup();
     assert.equal(next.digests.size, 250);
     assert.equal(next.read, 0);
@@ -78,10 +79,91 @@ describe("the record of rendered/", () => {
     const { project } = await recordedTree();
     await rm(path.join(project.root, "rendered/c0/object-0.yaml"));
     await writeFile(path.join(project.root, "rendered/c0/new.yaml"), "kind: Secret\n");
-    const scan = scanRendered(project.root);
+    const scan = await scanRendered(project.root);
     await project.cleanup();
     assert.equal(scan.digests.has("c0/object-0.yaml"), false);
     assert.equal(scan.digests.get("c0/new.yaml"), textDigest("kind: Secret\n"));
     assert.equal(scan.read, 1);
+  });
+});
+
+/** Runs git in `cwd` as a made-up author. */
+function git(cwd: string, ...args: string[]): void {
+  execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "ignore" });
+}
+
+/**
+ * A repository whose rendered/ was committed, then scanned and recorded (as a check on main in CI
+ * does), and a fresh clone of `branch` with that record copied in, as actions/cache restores it:
+ * every file of the clone has a new inode and new times. `onBranch` may commit to a branch first.
+ */
+async function restoredInClone(onBranch?: (origin: string) => Promise<void>, branch = "main") {
+  const origin = await tempProject(FILES);
+  git(origin.root, "init", "--quiet");
+  git(origin.root, "add", "rendered");
+  git(origin.root, "commit", "--quiet", "-m", "rendered");
+  await sleep(50);
+  const scanned = await scanRendered(origin.root);
+  recordRendered(origin.root, scanned);
+  if (onBranch) {
+    git(origin.root, "checkout", "--quiet", "-b", branch);
+    await onBranch(origin.root);
+    git(origin.root, "commit", "--quiet", "-a", "-m", "change");
+  }
+  const clone = await tempProject({});
+  git(clone.root, "clone", "--quiet", "--branch", branch, origin.root, "repo");
+  const root = path.join(clone.root, "repo");
+  await cp(path.join(origin.root, CACHE_DIR), path.join(root, CACHE_DIR), { recursive: true });
+  return { root, scanned, cleanup: () => Promise.all([origin.cleanup(), clone.cleanup()]) };
+}
+
+describe("a record of rendered/ restored into a fresh clone", () => {
+  it("vouches for every committed file by its git object ID, so a scan reads none of them", async () => {
+    const { root, scanned, cleanup } = await restoredInClone();
+    const scan = await scanRendered(root);
+    await cleanup();
+    assert.equal(scanned.read, 150);
+    assert.equal(scan.read, 0);
+    assert.deepEqual(scan.digests, scanned.digests);
+  });
+
+  const changes: [string, (root: string) => Promise<void>][] = [
+    ["a file edited in the clone", (root) => writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n")],
+    ["a file edited in the clone that git was told to assume unchanged", async (root) => {
+      git(root, "update-index", "--assume-unchanged", "rendered/c1/object-1.yaml");
+      await writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n");
+    }],
+    ["a file edited in the clone and staged", async (root) => {
+      await writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n");
+      git(root, "add", "rendered/c1/object-1.yaml");
+    }],
+  ];
+  for (const [what, change] of changes) {
+    it(`reads ${what}, and only that file`, async () => {
+      const { root, cleanup } = await restoredInClone();
+      await change(root);
+      const scan = await scanRendered(root);
+      await cleanup();
+      assert.equal(scan.read, 1);
+      assert.equal(scan.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # x\n"));
+    });
+  }
+
+  it("reads a file that the cloned commit holds with other bytes than the recorded one", async () => {
+    // GIVEN the record of main's rendered/ WHEN a pull request's branch, which changed one file, is cloned
+    const { root, cleanup } = await restoredInClone((origin) => writeFile(path.join(origin, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n"), "pull-request");
+    const scan = await scanRendered(root);
+    await cleanup();
+    // THEN the scan reads that file and vouches for the others
+    assert.equal(scan.read, 1);
+    assert.equal(scan.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # x\n"));
+  });
+
+  it("reads every file of a copy that is no git work tree", async () => {
+    const { root, cleanup } = await restoredInClone();
+    await rm(path.join(root, ".git"), { recursive: true });
+    const scan = await scanRendered(root);
+    await cleanup();
+    assert.equal(scan.read, 150);
   });
 });

@@ -16,7 +16,15 @@ export function containersOf(pod: V1PodSpec): V1Container[] {
   return [...(pod.initContainers ?? []), ...pod.containers];
 }
 
-/** A deep copy, so transformers can edit objects without touching the engine's output. */
+/**
+ * A deep copy of plain data (what engines build: objects, arrays, strings, numbers, booleans), so
+ * transformers can edit objects without touching the engine's output. Not `structuredClone`, which
+ * took a tenth of a check without a cache (660 ms at 1,000 clusters) for its generality.
+ */
 export function copyOf<T>(value: T): T {
-  return structuredClone(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) copy[key] = copyOf(field);
+  return copy as T;
 }

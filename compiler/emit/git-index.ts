@@ -1,0 +1,56 @@
+import { spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+/**
+ * The git object ID of every regular file under `folder` (relative to root) that git's index says
+ * the work tree holds unchanged, by its path under `folder`; empty where root is no git work tree
+ * or git is missing. In a fresh clone, or after a checkout, this names the content of every
+ * committed file without reading it: git wrote the files and recorded their stat data itself.
+ *
+ * Only entries git checks are trusted: stage 0, mode 100644 or 100755, tag `H` of
+ * `git ls-files -v` (never assume-unchanged or skip-worktree, whose work-tree files git does not
+ * look at), and not also listed as modified (`-m`, tag `C`: git compares the file's stat data with
+ * the index, and its content where they differ or the entry is racy,
+ * https://git-scm.com/docs/racy-git). The file system monitor is switched off, since it answers
+ * from events rather than from the files. `GIT_OPTIONAL_LOCKS=0` keeps git from refreshing the
+ * index in passing: a run writes nothing outside rendered/ and its cache.
+ */
+export function unchangedBlobs(root: string, folder: string): Promise<Map<string, string>> {
+  // Its own process, writing to a file rather than a pipe that would fill while the scan is busy:
+  // git stats the files on the other core while the scan stats them for their signatures.
+  const listing = path.join(tmpdir(), `clusterc-git-index-${process.pid}-${randomUUID()}`);
+  const out = openSync(listing, "wx", 0o600);
+  const git = spawn("git", ["-c", "core.fsmonitor=false", "ls-files", "-z", "-v", "--stage", "--cached", "--modified", "--", folder], {
+    cwd: root, stdio: ["ignore", out, "ignore"], env: { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_LITERAL_PATHSPECS: "1" },
+  });
+  closeSync(out);
+  return new Promise<Map<string, string>>((resolve) => {
+    git.on("error", () => resolve(new Map())); // no git on the PATH
+    git.on("close", (code) => resolve(code === 0 ? blobsOf(readFileSync(listing, "utf8"), folder) : new Map()));
+  }).finally(() => rmSync(listing, { force: true }));
+}
+
+function blobsOf(listing: string, folder: string): Map<string, string> {
+  const blobs = new Map<string, string>();
+  const modified = new Set<string>();
+  const prefix = `${folder}/`;
+  for (const line of listing.split("\0")) {
+    // "H 100644 <oid> 0\t<path>", and "C ..." again for a file the work tree holds modified
+    const match = /^([A-Za-z]) (\d+) ([0-9a-f]+) (\d)\t(.*)$/s.exec(line);
+    if (match === null || !match[5]!.startsWith(prefix)) continue;
+    const [, tag, mode, oid, stage, file] = match;
+    const name = file!.slice(prefix.length);
+    if (tag === "H" && stage === "0" && (mode === "100644" || mode === "100755")) blobs.set(name, oid!);
+    else modified.add(name); // "C", or an entry git does not check: never vouched for
+  }
+  for (const name of modified) blobs.delete(name);
+  return blobs;
+}
+
+/** The git object ID of a file of these bytes, in the object format `like` is in (SHA-1 or SHA-256, by its length). */
+export function blobId(bytes: Uint8Array, like: string): string {
+  return createHash(like.length === 64 ? "sha256" : "sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
