@@ -360,7 +360,7 @@ async function diff(args: readonly string[], io: Io): Promise<number> {
   const root = projectRoot(io, values.root);
   const repo = GitRepository.open(root);
   const commit = repo.resolveCommit(ref);
-  const onDisk = scanRendered(root);
+  const onDisk = await scanRendered(root);
   const result = await compileCached(root, io, {}, onDisk);
   recordRendered(root, onDisk);
   printDiagnostics(result.diagnostics, root, io);

@@ -54,7 +54,7 @@ export function readReferencedFiles(root: string, references: readonly FileRefer
 
 function readMap(file: string, text: string, digest: string, result: ReferencedFiles): void {
   const syntax = parseSyntax(text);
-  result.located.set(file, { file, digest, documents: [], syntax: () => syntax });
+  result.located.set(file, { file, digest, documents: [], syntax: () => syntax, lines: () => syntax.lineCounter });
   const [document, extra] = syntax.documents;
   const at = { file, doc: 0, path: [] };
   const errors = document ? syntaxFindings(file, 0, document) : [];
