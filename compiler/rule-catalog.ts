@@ -24,6 +24,7 @@ const STAGE_CHECKS: readonly RuleDoc[] = [
   { id: "source-too-large", description: "a spec or policy file is at most 1 MiB", level: "error", fix: "split the file" },
   { id: "source-encoding", description: "a spec or policy file is UTF-8", level: "error", fix: "re-save the file as UTF-8" },
   { id: "source-symlink", description: "a spec file is no link out of clusters/ (or a policy out of policies/)", level: "error", fix: "move the file in" },
+  { id: "source-file-reference", description: "a file a spec names (a Vitess keyspace's schema or VSchema file) exists next to the spec and obeys the same size, encoding and link limits", level: "error", fix: "add the file or fix the path" },
   { id: "source-folder", description: "Policy documents are in policies/, all others in clusters/", level: "error", fix: "move the file" },
   { id: "schema-kind", description: "a document has apiVersion clusterc/v1 and a known kind", level: "error", fix: "fix the header" },
   { id: "schema-unknown-field", description: "a document has only the fields its kind's schema knows (typos are errors)", level: "error", fix: "fix or remove the field" },
@@ -44,8 +45,20 @@ const STAGE_CHECKS: readonly RuleDoc[] = [
   { id: "k8s-schema", description: "every rendered object validates against the Kubernetes OpenAPI schema (and the Argo CD, Flux and External Secrets CRD schemas)", level: "error", fix: "check the spec field named in the message" },
 ];
 
-/** Every rule ID clusterc can report, the rules' own and the stages' checks, each once. */
+/**
+ * The change planner's warnings (change-plan.ts) about syncing a change of rendered/: what Kubernetes
+ * refuses or what loses data, with the procedure in the message. `scale-down` is a rule's as well.
+ */
+const PLANNER_CHECKS: readonly RuleDoc[] = [
+  { id: "immutable-field", description: "a change of rendered/ does not change a field Kubernetes refuses to update in place", level: "warning", fix: "the procedure in the message" },
+  { id: "storage-shrink", description: "no volume gets smaller (a StatefulSet's claim template, a claim)", level: "warning", fix: "keep the size; move the data to a new cluster for smaller volumes" },
+  { id: "version-downgrade", description: "no database release goes back where the database cannot start an older release on newer data", level: "warning", fix: "keep the version, or restore a backup into a new cluster" },
+  { id: "volume-move", description: "no hostPath volume changes directory or node", level: "warning", fix: "copy the data, recreate the claim and volume, sync" },
+];
+
+/** Every rule ID clusterc can report, the rules' own, the stages' checks and the planner's, each once. */
 export const RULE_CATALOG: readonly RuleDoc[] = [
   ...STAGE_CHECKS,
+  ...PLANNER_CHECKS,
   ...RULES.map(({ id, description, level, fix }) => ({ id, description, level, fix })),
 ];
