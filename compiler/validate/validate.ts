@@ -20,8 +20,8 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
   "batch/v1/Job": () => import("kubernetes-models/batch/v1/Job").then((m) => m.Job),
   "networking.k8s.io/v1/NetworkPolicy": () => import("kubernetes-models/networking.k8s.io/v1/NetworkPolicy").then((m) => m.NetworkPolicy),
   "policy/v1/PodDisruptionBudget": () => import("kubernetes-models/policy/v1/PodDisruptionBudget").then((m) => m.PodDisruptionBudget),
-  "external-secrets.io/v1beta1/ExternalSecret": () =>
-    import("@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret").then((m) => m.ExternalSecret),
+  "external-secrets.io/v1/ExternalSecret": () =>
+    import("@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret").then((m) => m.ExternalSecret),
   "argoproj.io/v1alpha1/Application": () => import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application").then((m) => m.Application),
   "argoproj.io/v1alpha1/ApplicationSet": () => import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet").then((m) => m.ApplicationSet),
   "kustomize.toolkit.fluxcd.io/v1/Kustomization": () =>

@@ -1,5 +1,5 @@
 import type { V1EnvVar } from "@kubernetes/client-node";
-import type { IExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret";
+import type { IExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret";
 import type { Origin } from "../../diagnostics.js";
 import type { SecretSource } from "../../schema/common.js";
 import type { Manifest } from "../types.js";
@@ -7,6 +7,16 @@ import { objectMeta, type ComponentRef } from "./metadata.js";
 
 /** The key under which an ExternalSecret stores the fetched value in the Secret it creates. */
 const EXTERNAL_SECRET_KEY = "value";
+
+/**
+ * How ESO reads the remote value, spelled out at the values it means when they are left out. ESO
+ * 0.16 to 2.8 default these three in the CRD schema, so the API server adds them to a manifest
+ * without them and Argo CD shows the ExternalSecret OutOfSync forever; 2.9 dropped the defaults and
+ * reads an omitted field as these same values (external-secrets/external-secrets#6797, #6798;
+ * apis/externalsecrets/v1/externalsecret_types.go). Written out, the object is stored as rendered on
+ * every release that serves v1.
+ */
+const REMOTE_READ = { conversionStrategy: "Default", decodingStrategy: "None", metadataPolicy: "None" } as const;
 
 /**
  * The Secret key that holds a secret: the user's own for a `secretRef`; for an `externalSecret`, the
@@ -18,7 +28,8 @@ export function secretKey(ref: ComponentRef, purpose: string, source: SecretSour
   const external = source.externalSecret!;
   const name = `${ref.cluster.name}-${purpose}`;
   const object: Omit<IExternalSecret, "metadata"> & Manifest["object"] = {
-    apiVersion: "external-secrets.io/v1beta1",
+    // v1 is served from ESO 0.16.0; 0.17.0 stopped serving v1beta1 (config/crds/bases/external-secrets.io_externalsecrets.yaml)
+    apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",
     metadata: objectMeta(ref, name, -1),
     spec: {
@@ -27,7 +38,7 @@ export function secretKey(ref: ComponentRef, purpose: string, source: SecretSour
       target: { name, creationPolicy: "Owner" },
       data: [{
         secretKey: EXTERNAL_SECRET_KEY,
-        remoteRef: { key: external.remoteKey, ...(external.property !== undefined && { property: external.property }) },
+        remoteRef: { key: external.remoteKey, ...(external.property !== undefined && { property: external.property }), ...REMOTE_READ },
       }],
     },
   };
