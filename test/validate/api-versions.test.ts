@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import type { Origin } from "../../compiler/diagnostics.js";
 import { secretKey } from "../../compiler/engines/shared/secrets.js";
 import type { Manifest } from "../../compiler/engines/types.js";
 import { validateManifests } from "../../compiler/validate/validate.js";
-import { renderExampleFleet, type RenderedObject } from "../helpers.js";
+import { REPO_ROOT, renderExampleFleet, type RenderedObject } from "../helpers.js";
 
 /**
  * The one API version the operators' current releases serve for each CRD kind clusterc renders
@@ -54,6 +55,19 @@ describe("API versions of the CRD objects clusterc renders", () => {
       const model = (await import(`${models}/${object.apiVersion}/${object.kind}`))[object.kind] as { apiVersion: string; kind: string; new (data: unknown): { validate(): void } };
       assert.deepEqual([model.apiVersion, model.kind], [object.apiVersion, object.kind], what);
       assert.doesNotThrow(() => new model(object).validate(), what);
+    }
+  });
+
+  it("the README's Operator releases table gives each kind the apiVersion it is rendered at", async () => {
+    // GIVEN the README's table of the operator releases each object needs
+    const readme = await readFile(path.join(REPO_ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Operator releases"), readme.indexOf("\n## ", readme.indexOf("### Operator releases")));
+    for (const kind of Object.keys(SERVED)) {
+      // WHEN the kind's row is read THEN it names the version every rendered object of the kind has
+      const row = section.split("\n").find((line) => line.startsWith(`| ${kind} `));
+      const versions = new Set(rendered.filter((o) => o.kind === kind).map((o) => o.apiVersion));
+      assert.equal(versions.size, 1, kind);
+      assert.match(row ?? "", new RegExp(`^\\| ${kind} [^|]*\\| \`${[...versions][0]!.replaceAll(".", "\\.")}\` \\|`), kind);
     }
   });
 });
