@@ -1,5 +1,6 @@
 import type { V1EnvVar } from "@kubernetes/client-node";
-import type { IExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret";
+// The v1beta1 type: ESO 0.16 serves v1 with the same schema (descriptions aside); the object is validated against v1's.
+import type { IExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret";
 import type { Origin } from "../../diagnostics.js";
 import type { SecretSource } from "../../schema/common.js";
 import type { Manifest } from "../types.js";
@@ -27,7 +28,7 @@ export function secretKey(ref: ComponentRef, purpose: string, source: SecretSour
   if (source.secretRef) return { secret: { name: source.secretRef.name, key: source.secretRef.key }, manifests: [] };
   const external = source.externalSecret!;
   const name = `${ref.cluster.name}-${purpose}`;
-  const object: Omit<IExternalSecret, "metadata"> & Manifest["object"] = {
+  const object: Omit<IExternalSecret, "metadata" | "apiVersion"> & Manifest["object"] = {
     // v1 is served from ESO 0.16.0; 0.17.0 stopped serving v1beta1 (config/crds/bases/external-secrets.io_externalsecrets.yaml)
     apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",
