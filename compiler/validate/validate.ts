@@ -20,8 +20,10 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
   "batch/v1/Job": () => import("kubernetes-models/batch/v1/Job").then((m) => m.Job),
   "networking.k8s.io/v1/NetworkPolicy": () => import("kubernetes-models/networking.k8s.io/v1/NetworkPolicy").then((m) => m.NetworkPolicy),
   "policy/v1/PodDisruptionBudget": () => import("kubernetes-models/policy/v1/PodDisruptionBudget").then((m) => m.PodDisruptionBudget),
-  "external-secrets.io/v1beta1/ExternalSecret": () =>
-    import("@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret").then((m) => m.ExternalSecret),
+  // No @kubernetes-models/external-secrets release for Node.js 20 has v1 (2.0.0 needs kubernetes-models 5, Node.js 22):
+  // ESO's own published CRD schema, as data (crds/external-secret-v1.ts, scripts/crd-schema.ts).
+  "external-secrets.io/v1/ExternalSecret": () =>
+    Promise.all([import("./crd-model.js"), import("./crds/external-secret-v1.js")]).then(([m, crd]) => m.crdModel(crd) as ModelClass),
   "argoproj.io/v1alpha1/Application": () => import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application").then((m) => m.Application),
   "argoproj.io/v1alpha1/ApplicationSet": () => import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet").then((m) => m.ApplicationSet),
   "kustomize.toolkit.fluxcd.io/v1/Kustomization": () =>

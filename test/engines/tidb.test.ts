@@ -104,7 +104,9 @@ describe("TiDBCluster engine", () => {
     const external = [...objects.values()].find((o) => o.kind === "ExternalSecret")!;
     assert.equal(external.spec.target.name, "endgame-root-password");
     assert.deepEqual(external.spec.secretStoreRef, { name: "vault", kind: "ClusterSecretStore" });
-    assert.equal(external.spec.data[0].remoteRef.key, "db/endgame/root");
+    assert.equal(external.apiVersion, "external-secrets.io/v1");
+    // the read strategies spelled out at the values ESO 0.16-2.8 default them to, so the stored object is the rendered one (no Argo CD OutOfSync)
+    assert.deepEqual(external.spec.data[0].remoteRef, { key: "db/endgame/root", conversionStrategy: "Default", decodingStrategy: "None", metadataPolicy: "None" });
     assert.equal([...objects.values()].filter((o) => o.kind === "ExternalSecret").length, 1, "one ExternalSecret, read by TiDB and the Job");
     for (const kind of ["Job", "Deployment"]) {
       const object = [...objects.values()].find((o) => o.kind === kind)!;
