@@ -75,9 +75,9 @@ describe("the manifest diff comment", () => {
     // GIVEN a pull request with a reviewer's comment that mentions the marker, not at its start
     const post = commentScript();
     const comments = [{ id: 1, body: "LGTM, but see <!-- clusterc-diff -->" }];
-    // WHEN the workflow runs for a first push and then a second
+    // WHEN the workflow runs for a first push and then a second (whose diff starts with the marker, as diff --format markdown does)
     await post("### 1 cluster changed: orders", comments);
-    await post("### 2 clusters changed: orders, endgame", comments);
+    await post("<!-- clusterc-diff -->\n### 2 clusters changed: orders, endgame", comments);
     // THEN there is one comment of the workflow, starting with the marker and holding the latest diff
     const ours = comments.filter((c) => c.body.startsWith("<!-- clusterc-diff -->"));
     assert.deepEqual(ours.map((c) => c.body), ["<!-- clusterc-diff -->\n### 2 clusters changed: orders, endgame"]);
