@@ -81,10 +81,11 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 }
 
 /**
- * `FILE:LINE:COL: error RULE-ID message`, the one-line format every command prints, then one
- * indented `MESSAGE at FILE:LINE:COL` line per related location.
+ * `FILE:LINE:COL: error RULE-ID message`, the one-line format every command prints (SPEC.md: one
+ * line a diagnostic, so a grep or an editor's problem matcher sees it whole), ending with
+ * ` (MESSAGE at FILE:LINE:COL)` for each related location.
  */
 export function formatText(d: Diagnostic, displayFile: (file: string) => string = (f) => f): string {
-  const related = (d.related ?? []).map((r) => `\n  ${r.message} at ${displayFile(r.file)}:${r.line}:${r.col}`).join("");
+  const related = (d.related ?? []).map((r) => ` (${r.message} at ${displayFile(r.file)}:${r.line}:${r.col})`).join("");
   return `${displayFile(d.file)}:${d.line}:${d.col}: ${d.severity} ${d.ruleId} ${d.message}${related}`;
 }

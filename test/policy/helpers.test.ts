@@ -85,7 +85,7 @@ describe("containers no engine sizes (init containers, sidecars, hook Jobs)", ()
     await project.cleanup();
     // THEN the finding is at the spec, names the knob, and a second line names the policy's min.cpu
     assert.equal(lint.code, 1);
-    assert.match(lint.stdout, /^clusters\/orders\.yaml:\d+:\d+: error resource-bounds Job orders-tidb-init, container set-root-password: requests\.cpu 100m is below the minimum 200m set by policy floor \(policies\/floor\.yaml\); raise the request in the spec \(.*`spec\.helpers\.resources` for init containers, sidecars and Jobs\) or in a policy's `defaults`\n  policy bound set at policies\/floor\.yaml:(\d+):(\d+)$/m);
+    assert.match(lint.stdout, /^clusters\/orders\.yaml:\d+:\d+: error resource-bounds Job orders-tidb-init, container set-root-password: requests\.cpu 100m is below the minimum 200m set by policy floor \(policies\/floor\.yaml\); raise the request in the spec \(.*`spec\.helpers\.resources` for init containers, sidecars and Jobs\) or in a policy's `defaults` \(policy bound set at policies\/floor\.yaml:(\d+):(\d+)\)$/m);
     const [, line, col] = /policy bound set at policies\/floor\.yaml:(\d+):(\d+)/.exec(lint.stdout)!;
     assert.equal(Number(line), floorLine);
     assert.equal(FLOOR.split("\n")[floorLine - 1]!.slice(Number(col) - 1).startsWith("cpu: 200m"), true);

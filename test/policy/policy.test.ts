@@ -141,7 +141,7 @@ describe("policy exceptions", () => {
     assert.equal(render.code, 0);
     assert.doesNotMatch(render.stderr, /resource-bounds/);
     assert.equal(lint.code, 0);
-    assert.match(lint.stdout, /^clusters\/a\.yaml:\d+:\d+: note resource-bounds .* \[suppressed by policy strict until 2099-12-31: TiDB bursts during the nightly batch\]$/m);
+    assert.match(lint.stdout, /^clusters\/a\.yaml:\d+:\d+: note resource-bounds .* \[suppressed by policy strict until 2099-12-31: TiDB bursts during the nightly batch\] \(policy bound set at policies\/strict\.yaml:\d+:\d+\)$/m);
     assert.ok(JSON.parse(json.stdout).every((d: { severity: string }) => d.severity === "note"));
   });
 
