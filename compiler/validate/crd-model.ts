@@ -1,5 +1,12 @@
-import { Ajv } from "ajv";
-import { formats, runValidateFunc } from "@kubernetes-models/validate";
+import { runValidateFunc } from "@kubernetes-models/validate";
+
+/** A CRD version's validator, compiled ahead of time from its published schema (compiler/validate/crds/). */
+export interface CompiledCrd {
+  API_VERSION: string;
+  KIND: string;
+  /** ajv's standalone function: true when valid, else false with its `errors` set. */
+  validate: (data: unknown) => boolean;
+}
 
 export interface CrdModel {
   readonly apiVersion: string;
@@ -9,22 +16,16 @@ export interface CrdModel {
 
 /**
  * A model, shaped like the kubernetes-models classes, for a CRD version no models package release
- * for this Node.js has: its published openAPIV3Schema (compiler/validate/crds/) compiled with the ajv
- * and the formats those packages validate with, and failures reported the same way. Compiled once.
+ * for this Node.js has: its published openAPIV3Schema compiled by scripts/crd-schema.ts as those
+ * packages compile theirs, and failures reported the same way.
  */
-export function crdModel(crd: { API_VERSION: string; KIND: string; SCHEMA: object }): CrdModel {
-  let compiled: ReturnType<Ajv["compile"]> | undefined;
+export function crdModel(crd: CompiledCrd): CrdModel {
   return class {
     static readonly apiVersion = crd.API_VERSION;
     static readonly kind = crd.KIND;
     constructor(private readonly data: unknown) {}
     validate(): void {
-      if (compiled === undefined) {
-        const ajv = new Ajv({ strict: false, allErrors: true });
-        for (const [name, format] of Object.entries(formats)) ajv.addFormat(name, format as never);
-        compiled = ajv.compile(crd.SCHEMA);
-      }
-      runValidateFunc(compiled, this.data);
+      runValidateFunc(crd.validate as Parameters<typeof runValidateFunc>[0], this.data);
     }
   };
 }
