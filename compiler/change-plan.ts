@@ -6,7 +6,7 @@ import { warning, type Finding, type Origin } from "./diagnostics.js";
 import { ENGINES } from "./engines/index.js";
 import { describeProcedure, SYNC_STEP } from "./engines/shared/procedures.js";
 import type { ClusterBuild, Component, Engine, KubeObject, Procedure } from "./engines/types.js";
-import type { Cluster, Fleet } from "./fleet/fleet.js";
+import { foldersOf, type Cluster, type Fleet } from "./fleet/fleet.js";
 import { compareQuantities } from "./quantity.js";
 import { scaleDownFindings } from "./rules/scale-down.js";
 
@@ -70,11 +70,7 @@ class ClusterIndex {
 
   /** The cluster whose folder holds the file (the deepest one: a cluster's folder may sit inside another's path). */
   owning(file: string): Cluster | undefined {
-    for (let dir = file.slice(0, file.lastIndexOf("/")); dir.length > 0; dir = dir.slice(0, Math.max(0, dir.lastIndexOf("/")))) {
-      const cluster = this.byDir.get(dir);
-      if (cluster) return cluster;
-    }
-    return undefined;
+    return foldersOf(file).map((dir) => this.byDir.get(dir)).find((cluster) => cluster !== undefined);
   }
 
   /** Expanded with the members it bootstraps now: what the checks read (components, origins) does not depend on them. */

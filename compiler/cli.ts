@@ -294,9 +294,7 @@ function withChangePlan(result: CompileResult, onDisk: RenderedTree, change: Tre
     ...[...change.write].map(([file, after]) => (onDisk.digests.has(file) ? { file, before: onDisk.text(file), after } : { file, after })),
     ...change.remove.map((file) => ({ file, before: onDisk.text(file) })),
   ];
-  const planned = planChanges(changes, result.fleet!).map((f): Diagnostic => ({
-    file: f.origin.file, ...result.locate(f.origin), severity: f.severity, ruleId: f.ruleId, message: f.message,
-  }));
+  const planned = result.diagnose(planChanges(changes, result.fleet!));
   return [...new Map([...result.diagnostics, ...planned].map((d) => [formatText(d), d])).values()];
 }
 

@@ -42,6 +42,8 @@ export interface CompileResult {
   placements?: readonly Placement[];
   /** Line and column of an origin in the sources, for commands that point at spec lines themselves. */
   locate: (origin: Origin) => { line: number; col: number };
+  /** Findings of a later stage (the change planner) as diagnostics, located like the compile's own. */
+  diagnose: (findings: readonly Finding[]) => Diagnostic[];
 }
 
 export interface CompileOptions {
@@ -80,6 +82,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
       files: new Map(produced.flatMap((o) => [...o.text ?? []])),
       diagnostics,
       locate,
+      diagnose: (later) => locateFindings(later, located),
       ...planned,
     };
   };

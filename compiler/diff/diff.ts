@@ -36,8 +36,7 @@ function plannedWarnings(changes: readonly FileChange[], after: CompileResult): 
     const { origin } = finding;
     const cluster = after.fleet!.clusters.find((c) => c.origin.file === origin.file && c.origin.doc === origin.doc);
     if (cluster === undefined) continue;
-    const diagnostic: Diagnostic = { file: origin.file, ...after.locate(origin), severity: finding.severity, ruleId: finding.ruleId, message: finding.message };
-    byCluster.set(cluster.name, [...byCluster.get(cluster.name) ?? [], diagnostic]);
+    byCluster.set(cluster.name, [...byCluster.get(cluster.name) ?? [], ...after.diagnose([finding])]);
   }
   return byCluster;
 }

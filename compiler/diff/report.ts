@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import path from "node:path";
 import { filePatch } from "../emit/compare.js";
-import { RESERVED_OUTPUT_DIRS } from "../fleet/fleet.js";
+import { foldersOf, RESERVED_OUTPUT_DIRS } from "../fleet/fleet.js";
 import { compareText } from "../text-order.js";
 import type { FileChange } from "../change-plan.js";
 import type { Diagnostic } from "../diagnostics.js";
@@ -74,7 +74,7 @@ export async function diffReport(
   const bySection = new Map<string, { cluster?: ClusterDir; change: Change; changes: FileChange[] }>();
   const sectionOf = (file: string) => {
     if (isFleetWide(file)) return { change: "changed" as const };
-    const cluster = ancestors(file).map((dir) => known.get(dir)).find((c) => c !== undefined);
+    const cluster = foldersOf(file).map((dir) => known.get(dir)).find((c) => c !== undefined);
     if (cluster === undefined) return { cluster: removedCluster(file, baseFiles), change: "removed" as const };
     return { cluster, change: baseFiles.has(`${cluster.dir}/kustomization.yaml`) ? "changed" as const : "added" as const };
   };
@@ -93,11 +93,6 @@ export async function diffReport(
   };
 }
 
-/** The folders a file is in, the deepest first: `a/b/c.yaml` is in `a/b` and `a`. */
-function ancestors(file: string): string[] {
-  const parts = file.split("/");
-  return parts.slice(0, -1).map((_, i) => parts.slice(0, parts.length - 1 - i).join("/"));
-}
 
 function isFleetWide(file: string): boolean {
   return !file.includes("/") || (RESERVED_OUTPUT_DIRS as readonly string[]).some((dir) => file.startsWith(dir + "/"));
@@ -105,7 +100,7 @@ function isFleetWide(file: string): boolean {
 
 /** The folder of a cluster only the base has: its rendered folder is the shallowest one with a kustomization.yaml. */
 function removedCluster(file: string, baseFiles: ReadonlySet<string>): ClusterDir {
-  const folders = ancestors(file);
+  const folders = foldersOf(file);
   const dir = [...folders].reverse().find((d) => baseFiles.has(`${d}/kustomization.yaml`)) ?? folders[0]!;
   return { name: path.posix.basename(dir), dir };
 }

@@ -50,7 +50,12 @@ function blobsOf(listing: string, folder: string): Map<string, string> {
   return blobs;
 }
 
-/** The git object ID of a file of these bytes, in the object format `like` is in (SHA-1 or SHA-256, by its length). */
+/** The git object ID of a file of these bytes (`git hash-object`), in the object format `like` is in (SHA-1 or SHA-256, by its length). */
 export function blobId(bytes: Uint8Array, like: string): string {
-  return createHash(like.length === 64 ? "sha256" : "sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+  return blobIdIn(like.length === 64 ? "sha256" : "sha1", bytes);
+}
+
+/** The git object ID of a file of these bytes in a repository of this object format. */
+export function blobIdIn(format: "sha1" | "sha256", bytes: Uint8Array): string {
+  return createHash(format).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }

@@ -79,6 +79,12 @@ export function outputDirOf(specFile: string, name: string): string {
   return path.posix.join(path.posix.dirname(path.posix.relative("clusters", specFile)), name);
 }
 
+/** The folders a file under rendered/ is in, the deepest first: `a/b/c.yaml` is in `a/b` and `a`. */
+export function foldersOf(file: string): string[] {
+  const parts = file.split("/");
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, parts.length - 1 - i).join("/"));
+}
+
 /** Builds the fleet model and reports what only shows across documents: duplicate names, clashing output paths. */
 export function buildFleet(documents: readonly ValidDocument[], componentsOf: ComponentsOf): { fleet: Fleet; findings: Finding[] } {
   const findings: Finding[] = [];
