@@ -11,7 +11,7 @@ import fg from "fast-glob";
  */
 export const CACHE_DIR = ".clusterc-cache";
 /** Bumped when the layout of any cache file changes. */
-const FORMAT = 4;
+const FORMAT = 5;
 
 /** Which compiler build wrote a cache file. */
 interface Header {
@@ -151,10 +151,17 @@ export function digest(parts: readonly string[]): string {
 
 /**
  * The digest of one file's bytes (a string counts as its UTF-8 encoding), as rendered/ and the cache
- * compare it: 128 bits of SHA-256, plenty to tell versions of a file apart and half the size to store.
+ * compare it: the file's git blob id in a SHA-1 repository (`git hash-object`), so a file that git's
+ * index holds unchanged has a known digest without being read (emit/git-index).
  */
 export function textDigest(text: string | Uint8Array): string {
-  return createHash("sha256").update(text).digest().subarray(0, 16).toString("base64url");
+  return blobIdIn("sha1", text);
+}
+
+/** The git object ID of a file of these bytes (a string counts as its UTF-8 encoding) in a repository of this object format. */
+export function blobIdIn(format: "sha1" | "sha256", bytes: string | Uint8Array): string {
+  const length = typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.length;
+  return createHash(format).update(`blob ${length}\0`).update(bytes).digest("hex");
 }
 
 let compilerDigest: string | undefined;

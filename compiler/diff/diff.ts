@@ -3,7 +3,6 @@ import type { CompileResult } from "../compile.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { RenderedTree } from "../emit/scan.js";
 import { baseSide } from "./base.js";
-import { BlobIds } from "./blob-ids.js";
 import { fileChanges } from "./changes.js";
 import type { GitRepository } from "./git.js";
 import { diffReport, type DiffReport } from "./report.js";
@@ -11,17 +10,15 @@ import { diffReport, type DiffReport } from "./report.js";
 /**
  * What the working tree's specs (`after`, compiled without errors) change in rendered/ against the
  * base commit. Files `after` reused from the cache have no text of their own: rendered/ on disk holds
- * them with those exact bytes (`onDisk`, which the cache checked). Their blob ids come from the
- * cache by their digest, so only the ones a diff shows are read.
+ * them with those exact bytes (`onDisk`, which the cache checked). A file's digest is its SHA-1 blob
+ * id, so only the files a diff shows are read, except in a SHA-256 repository.
  */
 export async function diffAgainstBase(
   repo: GitRepository, ref: string, commit: string, root: string, after: CompileResult, onDisk: RenderedTree, note: (text: string) => void,
 ): Promise<{ report: DiffReport; changes: FileChange[] }> {
   const fleet = after.fleet!;
   const textOf = (file: string) => after.files.get(file) ?? onDisk.text(file);
-  const ids = BlobIds.load(root, repo.objectFormat);
-  const oids = new Map([...after.digests].map(([file, digest]) => [file, ids.idOf(digest, () => repo.blobId(textOf(file)))]));
-  ids.save(root);
+  const oids = repo.objectFormat === "sha1" ? after.digests : new Map([...after.digests].map(([file]) => [file, repo.blobId(textOf(file))]));
   const base = await baseSide(repo, ref, commit, root, fleet, note);
   const changes = fileChanges(base, oids, textOf);
   const clusters = fleet.clusters.map((c) => ({ name: c.name, dir: c.outputDir }));

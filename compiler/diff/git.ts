@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { blobIdIn } from "../emit/git-index.js";
+import { blobIdIn } from "../cache.js";
 
 /** A git command line problem the user can fix (no repository, an unknown ref): a usage error. */
 export class GitUsageError extends Error {}
@@ -74,7 +74,7 @@ export class GitRepository {
 
   /** The id git gives a blob of these bytes (`git hash-object`), computed in-process. */
   blobId(content: string | Buffer): string {
-    return blobIdIn(this.objectFormat, typeof content === "string" ? Buffer.from(content, "utf8") : content);
+    return blobIdIn(this.objectFormat, content);
   }
 
   private git(args: readonly string[], check = true, input?: string) {

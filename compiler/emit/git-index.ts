@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -48,14 +48,4 @@ function blobsOf(listing: string, folder: string): Map<string, string> {
   }
   for (const name of modified) blobs.delete(name);
   return blobs;
-}
-
-/** The git object ID of a file of these bytes (`git hash-object`), in the object format `like` is in (SHA-1 or SHA-256, by its length). */
-export function blobId(bytes: Uint8Array, like: string): string {
-  return blobIdIn(like.length === 64 ? "sha256" : "sha1", bytes);
-}
-
-/** The git object ID of a file of these bytes in a repository of this object format. */
-export function blobIdIn(format: "sha1" | "sha256", bytes: Uint8Array): string {
-  return createHash(format).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { cacheFileTime, readCacheFile, textDigest, writeCacheFile } from "../cache.js";
 import { SIGNATURE_LENGTH, signatureOf, unchangedSince, type Signature } from "../signature.js";
 import { RENDERED_DIR } from "../source/load.js";
-import { blobId, unchangedBlobs } from "./git-index.js";
+import { unchangedBlobs } from "./git-index.js";
 import type { TreeChange } from "./tree.js";
 
 /** Parallel arrays: JSON reads them without building an object with a key per file. */
@@ -13,22 +13,25 @@ interface RenderedRecord {
   /** SIGNATURE_LENGTH numbers per file. */
   signatures: number[];
   digests: string[];
-  /** The git object ID of each file's bytes, "" where git did not know them: how a restored record vouches for a fresh clone. */
-  blobs: string[];
 }
 
 const RECORD_FILE = "rendered.json";
+/**
+ * Fewer files than this that the record does not vouch for (the few a render just wrote) are read:
+ * that costs a few milliseconds, where `git ls-files` stats the whole tree for 150 ms or more.
+ */
+const ASK_GIT_FROM = 500;
+/** Hex digits of a SHA-1 object ID: the form of every digest (`textDigest`). */
+const SHA1_HEX_LENGTH = 40;
 
 /** The files under rendered/ by the digest of their bytes, and how to read one when its text is needed. */
 export interface RenderedTree {
   digests: ReadonlyMap<string, string>;
   /** How many files the record did not vouch for by their signature; the next record saves those reads or look-ups in git's index. */
   unvouched: number;
-  /** How many of those had to be read: the record did not know their git object ID either. */
+  /** How many of those had to be read: git's index did not name their content either. */
   read: number;
   signatures: ReadonlyMap<string, Signature>;
-  /** The git object ID of the files whose bytes have one that git's index confirmed. */
-  blobs: ReadonlyMap<string, string>;
   text: (file: string) => string;
 }
 
@@ -39,49 +42,43 @@ export interface RenderedTree {
  * files stats them instead of reading 20 MB. Edits by hand, `git checkout` and a render killed
  * halfway all change the signature, so they are always read.
  *
- * A record restored into a fresh clone (CI's cache: new inodes and times) vouches for no signature.
- * There, git's index names the content of every committed file that is unchanged in the work tree,
- * and the record vouches for a file whose git object ID is the one it recorded with its digest. The
- * record only keeps an object ID that was confirmed against the very bytes it digested, or carried
- * over from a record that had.
+ * In a fresh clone (CI: no record, or one restored with other inodes and times), git's index names
+ * the content of every committed file that is unchanged in the work tree, and a file's digest is
+ * its git blob id (`textDigest`): such a file is not read. In a SHA-256 repository the index names
+ * other IDs, and every file the record does not vouch for is read.
  */
 export async function scanRendered(root: string): Promise<RenderedTree> {
   const dir = path.join(root, RENDERED_DIR) + path.sep;
   const record = loadRecord(root);
   const digests = new Map<string, string>();
   const signatures = new Map<string, Signature>();
-  const blobs = new Map<string, string>();
-  // git starts at the first file whose signature is not vouched for (a warm run never starts it) and runs while the rest are stat-ed
+  // git starts once ASK_GIT_FROM files are not vouched for by their signature (a warm run never
+  // starts it) and runs while the rest are stat-ed
   let inIndex: Promise<Map<string, string>> | undefined;
-  const unvouched: [file: string, recorded: RecordedFile | undefined][] = [];
+  const unvouched: string[] = [];
   for (const file of listFiles(dir)) {
     const signature = signatureOf(lstatSync(dir + file));
     const recorded = record.entryOf(file);
     signatures.set(file, signature);
     if (recorded !== undefined && recorded.vouches(signature)) {
       digests.set(file, recorded.digest);
-      if (recorded.blob !== "") blobs.set(file, recorded.blob);
       continue;
     }
     digests.set(file, ""); // its place in sorted order, filled below
-    inIndex ??= unchangedBlobs(root, RENDERED_DIR);
-    unvouched.push([file, recorded]);
+    if (unvouched.push(file) === ASK_GIT_FROM) inIndex = unchangedBlobs(root, RENDERED_DIR);
   }
   const index = (await inIndex) ?? new Map<string, string>();
   let read = 0;
-  for (const [file, recorded] of unvouched) {
+  for (const file of unvouched) {
     const blob = index.get(file);
-    if (blob !== undefined && recorded?.blob === blob) {
-      digests.set(file, recorded.digest);
-      blobs.set(file, blob);
+    if (blob?.length === SHA1_HEX_LENGTH) {
+      digests.set(file, blob);
       continue;
     }
-    const bytes = readFileSync(dir + file);
     read++;
-    digests.set(file, textDigest(bytes));
-    if (blob !== undefined && blobId(bytes, blob) === blob) blobs.set(file, blob);
+    digests.set(file, textDigest(readFileSync(dir + file)));
   }
-  return { digests, unvouched: unvouched.length, read, signatures, blobs, text: (file) => readFileSync(dir + file, "utf8") };
+  return { digests, unvouched: unvouched.length, read, signatures, text: (file) => readFileSync(dir + file, "utf8") };
 }
 
 /**
@@ -101,19 +98,16 @@ export function recordRendered(
   if (scanned.unvouched + change.write.size < WORTH_RECORDING) return;
   const digests = new Map(scanned.digests);
   const signatures = new Map(scanned.signatures);
-  const blobs = new Map(scanned.blobs);
   for (const file of change.write.keys()) {
     digests.set(file, written.get(file)!);
     signatures.set(file, signatureOf(statSync(path.join(root, RENDERED_DIR, file))));
-    blobs.delete(file); // git knows these bytes once they are committed, and the record after that learns it
   }
   for (const file of change.remove) digests.delete(file);
-  const record: RenderedRecord = { files: [], signatures: [], digests: [], blobs: [] };
+  const record: RenderedRecord = { files: [], signatures: [], digests: [] };
   for (const file of [...digests.keys()].sort()) {
     record.files.push(file);
     record.signatures.push(...signatures.get(file)!);
     record.digests.push(digests.get(file)!);
-    record.blobs.push(blobs.get(file) ?? "");
   }
   writeCacheFile(root, RECORD_FILE, record);
 }
@@ -147,7 +141,6 @@ export function readTree(dir: string): Map<string, string> {
 /** What the record says of one file. */
 interface RecordedFile {
   digest: string;
-  blob: string;
   /** Whether a file with this signature now is still the version recorded. */
   vouches: (signature: Signature) => boolean;
 }
@@ -160,7 +153,7 @@ interface RecordedFile {
 function loadRecord(root: string): { entryOf: (file: string) => RecordedFile | undefined } {
   // stat before reading: a record replaced in between is then judged by the older, stricter time
   const recordedAt = cacheFileTime(root, RECORD_FILE);
-  const record = readCacheFile<RenderedRecord>(root, RECORD_FILE) ?? { files: [], signatures: [], digests: [], blobs: [] };
+  const record = readCacheFile<RenderedRecord>(root, RECORD_FILE) ?? { files: [], signatures: [], digests: [] };
   let next = 0;
   return {
     // asked in sorted order, the record's own: one pass finds every file, without an index of 15,000 entries
@@ -168,7 +161,7 @@ function loadRecord(root: string): { entryOf: (file: string) => RecordedFile | u
       while (next < record.files.length && record.files[next]! < file) next++;
       if (record.files[next] !== file) return undefined;
       const at = next;
-      return { digest: record.digests[at]!, blob: record.blobs[at]!, vouches: (signature) => unchangedSince(signature, record.signatures, recordedAt, at * SIGNATURE_LENGTH) };
+      return { digest: record.digests[at]!, vouches: (signature) => unchangedSince(signature, record.signatures, recordedAt, at * SIGNATURE_LENGTH) };
     },
   };
 }

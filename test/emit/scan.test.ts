@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cp, mkdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, cp, mkdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, it } from "node:test";
@@ -8,8 +9,9 @@ import { CACHE_DIR, textDigest } from "../../compiler/cache.js";
 import { recordRendered, scanRendered } from "../../compiler/emit/scan.js";
 import { tempProject } from "../helpers.js";
 
-/** Enough files that recording them pays off. */
-const FILES = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`rendered/c${i % 5}/object-${i}.yaml`, `kind: ConfigMap # ${i}\n`]));
+/** Enough files that recording them pays off, and that a scan asks git's index for them. */
+const COUNT = 600;
+const FILES = Object.fromEntries(Array.from({ length: COUNT }, (_, i) => [`rendered/c${i % 5}/object-${i}.yaml`, `kind: ConfigMap # ${i}\n`]));
 
 /**
  * A rendered/ tree scanned and recorded once, a clock tick or more after its files were written.
@@ -31,7 +33,7 @@ describe("the record of rendered/", () => {
     const { project, first } = await recordedTree();
     const second = await scanRendered(project.root);
     await project.cleanup();
-    assert.equal(first.read, 150);
+    assert.equal(first.read, COUNT);
     assert.equal(second.read, 0);
     assert.deepEqual(second.digests, first.digests);
     assert.equal(first.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # 1\n"));
@@ -56,7 +58,7 @@ describe("the record of rendered/", () => {
     await utimes(path.join(project.root, CACHE_DIR, "rendered.json"), old, old);
     const scan = await scanRendered(project.root);
     await project.cleanup();
-    assert.equal(scan.read, 150);
+    assert.equal(scan.read, COUNT);
   });
 
   it("vouches for the files a render wrote, once it recorded them", async () => {
@@ -71,7 +73,7 @@ describe("the record of rendered/", () => {
     // WHEN the next run scans the tree THEN it reads none of them, nor any other file
     const next = await scanRendered(project.root);
     await project.cleanup();
-    assert.equal(next.digests.size, 250);
+    assert.equal(next.digests.size, COUNT + 100);
     assert.equal(next.read, 0);
   });
 
@@ -94,17 +96,16 @@ function git(cwd: string, ...args: string[]): void {
 
 /**
  * A repository whose rendered/ was committed, then scanned and recorded (as a check on main in CI
- * does), and a fresh clone of `branch` with that record copied in, as actions/cache restores it:
- * every file of the clone has a new inode and new times. `onBranch` may commit to a branch first.
+ * does), and a fresh clone of `branch`: every file has a new inode and new times. With `restored`,
+ * the record is copied in, as actions/cache restores it. `onBranch` may commit to a branch first.
  */
-async function restoredInClone(onBranch?: (origin: string) => Promise<void>, branch = "main") {
+async function freshClone({ restored = true, onBranch, branch = "main" }: { restored?: boolean; onBranch?: (origin: string) => Promise<void>; branch?: string } = {}) {
   const origin = await tempProject(FILES);
   git(origin.root, "init", "--quiet");
   git(origin.root, "add", "rendered");
   git(origin.root, "commit", "--quiet", "-m", "rendered");
   await sleep(50);
-  const scanned = await scanRendered(origin.root);
-  recordRendered(origin.root, scanned);
+  recordRendered(origin.root, await scanRendered(origin.root));
   if (onBranch) {
     git(origin.root, "checkout", "--quiet", "-b", branch);
     await onBranch(origin.root);
@@ -113,57 +114,94 @@ async function restoredInClone(onBranch?: (origin: string) => Promise<void>, bra
   const clone = await tempProject({});
   git(clone.root, "clone", "--quiet", "--branch", branch, origin.root, "repo");
   const root = path.join(clone.root, "repo");
-  await cp(path.join(origin.root, CACHE_DIR), path.join(root, CACHE_DIR), { recursive: true });
-  return { root, scanned, cleanup: () => Promise.all([origin.cleanup(), clone.cleanup()]) };
+  if (restored) await cp(path.join(origin.root, CACHE_DIR), path.join(root, CACHE_DIR), { recursive: true });
+  return { root, cleanup: () => Promise.all([origin.cleanup(), clone.cleanup()]) };
 }
 
-describe("a record of rendered/ restored into a fresh clone", () => {
-  it("vouches for every committed file by its git object ID, so a scan reads none of them", async () => {
-    const { root, scanned, cleanup } = await restoredInClone();
-    const scan = await scanRendered(root);
-    await cleanup();
-    assert.equal(scanned.read, 150);
-    assert.equal(scan.read, 0);
-    assert.deepEqual(scan.digests, scanned.digests);
-  });
+describe("rendered/ in a fresh clone", () => {
+  for (const restored of [false, true]) {
+    it(`takes every committed file's digest from git's index and reads none of them, ${restored ? "with a record restored from the cache" : "without a cache"}`, async () => {
+      const { root, cleanup } = await freshClone({ restored });
+      const scan = await scanRendered(root);
+      await cleanup();
+      assert.equal(scan.read, 0);
+      assert.deepEqual(scan.digests, new Map(Object.entries(FILES).map(([file, text]) => [file.slice("rendered/".length), textDigest(text)])));
+    });
+  }
 
-  const changes: [string, (root: string) => Promise<void>][] = [
-    ["a file edited in the clone", (root) => writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n")],
-    ["a file edited in the clone that git was told to assume unchanged", async (root) => {
+  const changes: [string, number, (root: string) => Promise<void>][] = [
+    ["a file edited in the clone", 1, (root) => writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n")],
+    ["a file edited in the clone that git was told to assume unchanged", 1, async (root) => {
       git(root, "update-index", "--assume-unchanged", "rendered/c1/object-1.yaml");
       await writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n");
     }],
-    ["a file edited in the clone and staged", async (root) => {
+    // staged: the index names the new bytes, which the work tree holds
+    ["a file edited in the clone and staged", 0, async (root) => {
       await writeFile(path.join(root, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n");
       git(root, "add", "rendered/c1/object-1.yaml");
     }],
   ];
-  for (const [what, change] of changes) {
-    it(`reads ${what}, and only that file`, async () => {
-      const { root, cleanup } = await restoredInClone();
+  for (const [what, reads, change] of changes) {
+    it(`digests ${what} as its bytes are now, reading ${reads} file${reads === 1 ? "" : "s"}`, async () => {
+      const { root, cleanup } = await freshClone();
       await change(root);
       const scan = await scanRendered(root);
       await cleanup();
-      assert.equal(scan.read, 1);
+      assert.equal(scan.read, reads);
       assert.equal(scan.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # x\n"));
     });
   }
 
-  it("reads a file that the cloned commit holds with other bytes than the recorded one", async () => {
+  it("digests a file that the cloned commit holds with other bytes than the recorded one as committed", async () => {
     // GIVEN the record of main's rendered/ WHEN a pull request's branch, which changed one file, is cloned
-    const { root, cleanup } = await restoredInClone((origin) => writeFile(path.join(origin, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n"), "pull-request");
+    const { root, cleanup } = await freshClone({ onBranch: (origin) => writeFile(path.join(origin, "rendered/c1/object-1.yaml"), "kind: ConfigMap # x\n"), branch: "pull-request" });
     const scan = await scanRendered(root);
     await cleanup();
-    // THEN the scan reads that file and vouches for the others
-    assert.equal(scan.read, 1);
+    // THEN git's index names the new bytes
     assert.equal(scan.digests.get("c1/object-1.yaml"), textDigest("kind: ConfigMap # x\n"));
+    assert.equal(scan.read, 0);
   });
 
   it("reads every file of a copy that is no git work tree", async () => {
-    const { root, cleanup } = await restoredInClone();
+    const { root, cleanup } = await freshClone();
     await rm(path.join(root, ".git"), { recursive: true });
     const scan = await scanRendered(root);
     await cleanup();
-    assert.equal(scan.read, 150);
+    assert.equal(scan.read, COUNT);
+  });
+});
+
+describe("git's index", () => {
+  /** A `git` first on the PATH that only leaves a mark that it ran; the scan then reads every file it would have vouched for. */
+  async function withMarkingGit<T>(run: () => Promise<T>): Promise<{ result: T; asked: boolean }> {
+    const bin = await tempProject({ "git": "#!/bin/sh\ntouch \"$(dirname \"$0\")/asked\"\nexit 1\n" });
+    await chmod(path.join(bin.root, "git"), 0o755);
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin.root}${path.delimiter}${saved}`;
+    try {
+      const result = await run();
+      return { result, asked: existsSync(path.join(bin.root, "asked")) };
+    } finally {
+      process.env.PATH = saved;
+      await bin.cleanup();
+    }
+  }
+
+  it("is not asked for the few files a render just wrote: reading them is cheaper than git statting the tree", async () => {
+    const { project } = await recordedTree();
+    for (const i of [1, 2, 3]) await writeFile(path.join(project.root, `rendered/c${i}/object-${i}.yaml`), `kind: ConfigMap # ${i}\n`);
+    const { result: scan, asked } = await withMarkingGit(() => scanRendered(project.root));
+    await project.cleanup();
+    assert.equal(asked, false);
+    assert.equal(scan.read, 3);
+  });
+
+  it("is asked when many files lost the signature the record vouches for", async () => {
+    const { project } = await recordedTree();
+    await rm(path.join(project.root, CACHE_DIR), { recursive: true });
+    const { result: scan, asked } = await withMarkingGit(() => scanRendered(project.root));
+    await project.cleanup();
+    assert.equal(asked, true);
+    assert.equal(scan.read, COUNT);
   });
 });
