@@ -267,7 +267,7 @@ async function compileCached(root: string, io: Io, options: CompileOptions = {},
   const cache = loadClusterCache(root, onDisk?.digests);
   const parsed = loadParseCache(root);
   const progress = io.progress && throttled(io.progress);
-  const result = await compile(root, { ...options, cache, parsed, ...(progress && { progress }) });
+  const result = await compile(root, { ...options, cache, parsed, ...(onDisk && { onDisk: onDisk.digests }), ...(progress && { progress }) });
   io.progress?.("");
   cache.save(root);
   parsed.save(root);

@@ -30,8 +30,9 @@ import { validateManifests } from "./validate/validate.js";
 export interface CompileResult {
   /**
    * The rendered/ tree, keyed by path under rendered/ (both empty when there are errors): the
-   * digest of every file, and the text of those compiled in this run. The files of a cluster whose
-   * cached output was reused have a digest only: the cache found them on disk already.
+   * digest of every file, and the text of those compiled in this run that rendered/ does not hold
+   * already (`onDisk`). The files of a cluster whose cached output was reused have a digest only:
+   * the cache found them on disk already.
    */
   digests: Map<string, string>;
   files: Map<string, string>;
@@ -53,6 +54,11 @@ export interface CompileOptions {
   release?: readonly DirectoryRef[];
   /** Outputs of earlier runs to reuse for clusters whose inputs did not change; nothing is reused without it. */
   cache?: ClusterCache;
+  /**
+   * The digest of every file rendered/ holds: compiled files it holds with the same bytes keep no
+   * text, since whoever needs them can read them there. At 10,000 clusters that text is 400 MB.
+   */
+  onDisk?: ReadonlyMap<string, string>;
   /** Documents of source files parsed by earlier runs; every file is parsed without it. */
   parsed?: ParseCache;
   /** Told after each cluster is compiled (or taken from the cache), with how many there are. */
@@ -127,10 +133,10 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
     const key = digest([inputOf(cluster), JSON.stringify(stateEffects(states.get(cluster.name)!, recorded.states.get(cluster.name))), ...placements]);
     // Located in its spec while compiled, so reusing the output never parses the spec again to report its warnings.
     const spec = sources.files.get(cluster.origin.file)!;
-    outputs.push(await cache.outputFor(cluster.name, key, async () => {
+    outputs.push(withoutTextOnDisk(await cache.outputFor(cluster.name, key, async () => {
       const output = await compileCluster(buildOf(cluster), context);
       return { ...output, findings: withOffsets(output.findings, spec) };
-    }));
+    }), options.onDisk));
     options.progress?.(outputs.length, fleet.clusters.length);
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
@@ -150,7 +156,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const stateOutput = await cache.outputFor(PLACEMENTS_NAME, digest([JSON.stringify(state)]), async () => fileOutput(layoutPlacements(state), [], []));
   const clusterStates = recordedClusterStates([...states.values()]);
   const clusterStateOutput = await cache.outputFor(CLUSTER_STATE_NAME, digest([JSON.stringify(clusterStates)]), async () => fileOutput(layoutClusterStates(clusterStates), [], []));
-  outputs.push(deliveryOutput, stateOutput, clusterStateOutput);
+  outputs.push(...[deliveryOutput, stateOutput, clusterStateOutput].map((output) => withoutTextOnDisk(output, options.onDisk)));
   return finish(findings, outputs, planned);
 }
 
@@ -175,6 +181,13 @@ async function compileCluster(build: ClusterBuild, context: RuleContext): Promis
 /** The Argo CD and Flux folders, checked against their CRDs' OpenAPI models. */
 async function compileDelivery(delivery: readonly DeliveryFolder[]): Promise<ClusterOutput> {
   return fileOutput(layoutDelivery(delivery), await validateManifests(delivery.flatMap((folder) => folder.manifests)), []);
+}
+
+/** The output without the text of the files `onDisk` holds with the same bytes. */
+function withoutTextOnDisk(output: ClusterOutput, onDisk: ReadonlyMap<string, string> | undefined): ClusterOutput {
+  const { text } = output;
+  if (text === undefined || onDisk === undefined) return output;
+  return { ...output, text: new Map(output.files.filter(([file, digest]) => onDisk.get(file) !== digest).map(([file]) => [file, text.get(file)!])) };
 }
 
 function fileOutput(text: Map<string, string>, findings: Finding[], stages: string[]): ClusterOutput {

@@ -123,10 +123,14 @@ function realpathOrUndefined(file: string): string | undefined {
   }
 }
 
-/** Parses every document of one file, reporting syntax errors at their exact position. */
+/**
+ * Parses every document of one file, reporting syntax errors at their exact position. yaml's view
+ * of the file is not kept: it is parsed again only to locate a finding. Every file's syntax tree,
+ * held through the compile, was about 20 MB of peak memory at 1,000 clusters.
+ */
 function parseSource(file: string, text: string, digest: string, findings: Finding[]): SourceFile {
   const syntax = parseSyntax(text);
-  const source: SourceFile = { file, digest, documents: [], syntax: () => syntax, lines: () => syntax.lineCounter };
+  const source = lazySource(file, digest, [], () => text);
   syntax.documents.forEach((document, index) => {
     const errorFindings = syntaxFindings(file, index, document);
     findings.push(...errorFindings);
