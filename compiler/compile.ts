@@ -120,7 +120,8 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
     const engine = engineOf(cluster);
     return [cluster.name, nextClusterState(cluster.name, engine.replicas(cluster), engine.bootstrapped ?? [], recorded.states.get(cluster.name))];
   }));
-  // Expanded only when a cluster's demands or output must be computed: most runs reuse both for most clusters.
+  // Expanded only when a cluster's demands or output must be computed: most runs reuse both for most
+  // clusters. Dropped once its output is: holding every build to the end held every manifest of the fleet.
   const builds = new Map<string, ClusterBuild>();
   const buildOf = (cluster: Cluster) => builds.get(cluster.name) ?? builds.set(cluster.name, engineOf(cluster).expand(cluster, states.get(cluster.name)!)).get(cluster.name)!;
   const demands = fleet.clusters.flatMap((cluster) => cache.demandsFor(cluster.name, inputOf(cluster), () => hostPathDemands(buildOf(cluster))));
@@ -137,6 +138,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
       const output = await compileCluster(buildOf(cluster), context);
       return { ...output, findings: withOffsets(output.findings, spec) };
     }), options.onDisk));
+    builds.delete(cluster.name);
     options.progress?.(outputs.length, fleet.clusters.length);
   }
   const ruleFindings = [...hostPaths.findings, ...outputs.flatMap((o) => o.findings)];
