@@ -25,15 +25,20 @@ export interface FileChange {
  * the sync fails) or that loses data (members stopped before they leave, a smaller volume, an older
  * release on newer data, a volume on another directory), each at the spec line that caused it with the
  * safe procedure. Objects are matched by kind, namespace and name, so one that moved to another stage
- * folder is a change, not a removal and an addition. Reads only the given texts; the procedures come
- * from the engines.
+ * folder is a change, not a removal and an addition. Reads only the given texts, and a new file's
+ * only where its cluster had files before; the procedures come from the engines.
  */
 export function planChanges(changes: readonly FileChange[], fleet: Fleet): Finding[] {
   const clusters = new ClusterIndex(fleet);
-  const pairs = new Map<string, { cluster: Cluster; before?: string; after?: string }>();
-  for (const change of changes) {
+  const owned = changes.flatMap((change) => {
     const cluster = clusters.owning(change.file);
-    if (!cluster) continue;
+    return cluster ? [{ change, cluster }] : [];
+  });
+  // An object changes only in a cluster that had files before: the others' new files are not read.
+  const hadFiles = new Set(owned.filter(({ change }) => change.before !== undefined).map(({ cluster }) => cluster.name));
+  const pairs = new Map<string, { cluster: Cluster; before?: string; after?: string }>();
+  for (const { change, cluster } of owned) {
+    if (!hadFiles.has(cluster.name)) continue;
     for (const side of ["before", "after"] as const) {
       const text = change[side];
       const identity = text === undefined ? undefined : identityOf(text);

@@ -15,7 +15,7 @@ import { diffMarkdown } from "./diff/markdown.js";
 import { explainCluster } from "./explain.js";
 import { recordRendered, scanRendered, type RenderedTree } from "./emit/scan.js";
 import {
-  applyChange, finishInterruptedRender, hasInterruptedRender, LockedError, treeChange, withLock, type TreeChange,
+  finishInterruptedRender, hasInterruptedRender, Journal, LockedError, treeChange, withLock, type TreeChange,
 } from "./emit/tree.js";
 import { inventoryOf } from "./placement/inventory.js";
 import { formatPools, type PoolsFormat } from "./pools-report.js";
@@ -236,26 +236,31 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
     const recovered = finishInterruptedRender(root);
     if (recovered === "finished") io.err(`finished writing ${RENDERED_DIR}/ for a render that was interrupted\n`);
     const onDisk = await scanRendered(root);
-    const result = await compileCached(root, io, options, onDisk);
-    checkRequest?.(result);
-    if (hasErrors(result.diagnostics)) {
-      printDiagnostics(result.diagnostics, root, io);
-      io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
-      return EXIT_FINDINGS;
-    }
-    const change = selectOnly(treeChange(result.digests, result.files, onDisk.digests), result, only);
-    printDiagnostics(withChangePlan(result, onDisk, change), root, io);
-    if (change.write.size + change.remove.length === 0) {
-      recordRendered(root, onDisk);
-      io.err(`${RENDERED_DIR}/ is up to date (${onDisk.digests.size} files)\n`);
+    const journal = Journal.open(root);
+    try {
+      const result = await compileCached(root, io, { ...options, stage: (file, text) => journal.stage(file, text) }, onDisk);
+      checkRequest?.(result);
+      if (hasErrors(result.diagnostics)) {
+        printDiagnostics(result.diagnostics, root, io);
+        io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
+        return EXIT_FINDINGS;
+      }
+      const change = selectOnly(treeChange(result.digests, (file) => journal.text(file), onDisk.digests), result, only);
+      printDiagnostics(withChangePlan(result, onDisk, change), root, io);
+      if (change.write.length + change.remove.length === 0) {
+        recordRendered(root, onDisk);
+        io.err(`${RENDERED_DIR}/ is up to date (${onDisk.digests.size} files)\n`);
+        return EXIT_OK;
+      }
+      journal.commit(change);
+      recordRendered(root, onDisk, change, result.digests);
+      const added = change.write.filter((file) => !onDisk.digests.has(file)).length;
+      const files = onDisk.digests.size + added - change.remove.length;
+      io.err(`${RENDERED_DIR}/: ${added} added, ${change.write.length - added} changed, ${change.remove.length} removed (${files} files)\n`);
       return EXIT_OK;
+    } finally {
+      journal.discard();
     }
-    applyChange(root, change);
-    recordRendered(root, onDisk, change, result.digests);
-    const added = [...change.write.keys()].filter((file) => !onDisk.digests.has(file)).length;
-    const files = onDisk.digests.size + added - change.remove.length;
-    io.err(`${RENDERED_DIR}/: ${added} added, ${change.write.size - added} changed, ${change.remove.length} removed (${files} files)\n`);
-    return EXIT_OK;
   });
 }
 
@@ -290,8 +295,9 @@ function throttled(show: (line: string) => void): (done: number, total: number) 
  * disk (rendered/ as committed), each once: the scale-down rule and the planner word a shrink alike.
  */
 function withChangePlan(result: CompileResult, onDisk: RenderedTree, change: TreeChange): Diagnostic[] {
+  // `after` is read only when the planner needs it: a first render adds every file, and pairs none
   const changes: FileChange[] = [
-    ...[...change.write].map(([file, after]) => (onDisk.digests.has(file) ? { file, before: onDisk.text(file), after } : { file, after })),
+    ...change.write.map((file) => ({ file, ...(onDisk.digests.has(file) && { before: onDisk.text(file) }), get after() { return change.text(file); } })),
     ...change.remove.map((file) => ({ file, before: onDisk.text(file) })),
   ];
   const planned = result.diagnose(planChanges(changes, result.fleet!));
@@ -310,7 +316,7 @@ function selectOnly(change: TreeChange, result: CompileResult, only: readonly st
   if (unknown.length > 0) throw new UsageError(`--only: no cluster named ${unknown.join(", ")}`);
   const otherDirs = clusters.filter((c) => !only.includes(c.name)).map((c) => c.outputDir + "/");
   const changes = (file: string) => !otherDirs.some((dir) => file.startsWith(dir));
-  return { write: new Map([...change.write].filter(([file]) => changes(file))), remove: change.remove.filter(changes) };
+  return { ...change, write: change.write.filter(changes), remove: change.remove.filter(changes) };
 }
 
 async function check(args: readonly string[], io: Io): Promise<number> {
@@ -327,8 +333,9 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     printDiagnostics(result.diagnostics, root, io);
     return EXIT_FINDINGS;
   }
-  printDiagnostics(withChangePlan(result, onDisk, treeChange(result.digests, result.files, onDisk.digests)), root, io);
-  const difference = await compareTrees(result.digests, result.files, onDisk);
+  const text = (file: string) => result.files.get(file)!;
+  printDiagnostics(withChangePlan(result, onDisk, treeChange(result.digests, text, onDisk.digests)), root, io);
+  const difference = await compareTrees(result.digests, text, onDisk);
   if (isEmpty(difference)) {
     io.err(`${RENDERED_DIR}/ is up to date (${result.digests.size} files)\n`);
     return EXIT_OK;

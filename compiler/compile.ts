@@ -31,7 +31,7 @@ export interface CompileResult {
   /**
    * The rendered/ tree, keyed by path under rendered/ (both empty when there are errors): the
    * digest of every file, and the text of those compiled in this run that rendered/ does not hold
-   * already (`onDisk`). The files of a cluster whose cached output was reused have a digest only:
+   * already (`onDisk`), unless `stage` took them. The files of a cluster whose cached output was reused have a digest only:
    * the cache found them on disk already.
    */
   digests: Map<string, string>;
@@ -59,6 +59,11 @@ export interface CompileOptions {
    * text, since whoever needs them can read them there. At 10,000 clusters that text is 400 MB.
    */
   onDisk?: ReadonlyMap<string, string>;
+  /**
+   * Given, compiled files that rendered/ does not hold are handed to it as each cluster is
+   * compiled, and `files` keeps no text: a render stages them in its journal.
+   */
+  stage?: (file: string, text: string) => void;
   /** Documents of source files parsed by earlier runs; every file is parsed without it. */
   parsed?: ParseCache;
   /** Told after each cluster is compiled (or taken from the cache), with how many there are. */
@@ -134,10 +139,10 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
     const key = digest([inputOf(cluster), JSON.stringify(stateEffects(states.get(cluster.name)!, recorded.states.get(cluster.name))), ...placements]);
     // Located in its spec while compiled, so reusing the output never parses the spec again to report its warnings.
     const spec = sources.files.get(cluster.origin.file)!;
-    outputs.push(withoutTextOnDisk(await cache.outputFor(cluster.name, key, async () => {
+    outputs.push(keptText(await cache.outputFor(cluster.name, key, async () => {
       const output = await compileCluster(buildOf(cluster), context);
       return { ...output, findings: withOffsets(output.findings, spec) };
-    }), options.onDisk));
+    }), options));
     builds.delete(cluster.name);
     options.progress?.(outputs.length, fleet.clusters.length);
   }
@@ -158,7 +163,7 @@ export async function compile(root: string, options: CompileOptions = {}): Promi
   const stateOutput = await cache.outputFor(PLACEMENTS_NAME, digest([JSON.stringify(state)]), async () => fileOutput(layoutPlacements(state), [], []));
   const clusterStates = recordedClusterStates([...states.values()]);
   const clusterStateOutput = await cache.outputFor(CLUSTER_STATE_NAME, digest([JSON.stringify(clusterStates)]), async () => fileOutput(layoutClusterStates(clusterStates), [], []));
-  outputs.push(...[deliveryOutput, stateOutput, clusterStateOutput].map((output) => withoutTextOnDisk(output, options.onDisk)));
+  outputs.push(...[deliveryOutput, stateOutput, clusterStateOutput].map((output) => keptText(output, options)));
   return finish(findings, outputs, planned);
 }
 
@@ -185,11 +190,14 @@ async function compileDelivery(delivery: readonly DeliveryFolder[]): Promise<Clu
   return fileOutput(layoutDelivery(delivery), await validateManifests(delivery.flatMap((folder) => folder.manifests)), []);
 }
 
-/** The output without the text of the files `onDisk` holds with the same bytes. */
-function withoutTextOnDisk(output: ClusterOutput, onDisk: ReadonlyMap<string, string> | undefined): ClusterOutput {
+/** The output with the text of only the files rendered/ lacks, or with none once `stage` has them. */
+function keptText(output: ClusterOutput, { onDisk, stage }: CompileOptions): ClusterOutput {
   const { text } = output;
-  if (text === undefined || onDisk === undefined) return output;
-  return { ...output, text: new Map(output.files.filter(([file, digest]) => onDisk.get(file) !== digest).map(([file]) => [file, text.get(file)!])) };
+  if (text === undefined || (onDisk === undefined && stage === undefined)) return output;
+  const lacking = output.files.filter(([file, digest]) => onDisk?.get(file) !== digest).map(([file]) => file);
+  if (stage === undefined) return { ...output, text: new Map(lacking.map((file) => [file, text.get(file)!])) };
+  for (const file of lacking) stage(file, text.get(file)!);
+  return { ...output, text: new Map() };
 }
 
 function fileOutput(text: Map<string, string>, findings: Finding[], stages: string[]): ClusterOutput {

@@ -15,21 +15,20 @@ export interface TreeDifference {
 
 /**
  * How rendered/ differs from what the compiler produced: the digest of every expected file, and
- * the text of those compiled in this run. The diff library is loaded only when there is a
+ * the text of those that rendered/ lacks. The diff library is loaded only when there is a
  * difference to print.
  */
-export async function compareTrees(expected: ReadonlyMap<string, string>, texts: ReadonlyMap<string, string>, actual: RenderedTree): Promise<TreeDifference> {
-  const change = treeChange(expected, texts, actual.digests);
-  const written = [...change.write.keys()];
-  const missing = written.filter((file) => !actual.digests.has(file));
-  const changed = written.filter((file) => actual.digests.has(file));
+export async function compareTrees(expected: ReadonlyMap<string, string>, text: (file: string) => string, actual: RenderedTree): Promise<TreeDifference> {
+  const change = treeChange(expected, text, actual.digests);
+  const missing = change.write.filter((file) => !actual.digests.has(file));
+  const changed = change.write.filter((file) => actual.digests.has(file));
   const extra = [...change.remove];
-  if (written.length + extra.length === 0) return { missing, extra, changed, patch: "" };
+  if (change.write.length + extra.length === 0) return { missing, extra, changed, patch: "" };
   let patch = "";
-  for (const file of [...written, ...extra].sort()) {
-    patch += await filePatch(file, actual.digests.has(file) ? actual.text(file) : undefined, texts.get(file));
+  for (const file of [...change.write, ...extra].sort()) {
+    patch += await filePatch(file, actual.digests.has(file) ? actual.text(file) : undefined, expected.has(file) ? text(file) : undefined);
   }
-  return { missing: missing.sort(), extra: extra.sort(), changed: changed.sort(), patch };
+  return { missing, extra: extra.sort(), changed, patch };
 }
 
 /**

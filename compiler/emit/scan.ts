@@ -93,12 +93,12 @@ const WORTH_RECORDING = 100;
  * every file the change wrote.
  */
 export function recordRendered(
-  root: string, scanned: RenderedTree, change: TreeChange = { write: new Map(), remove: [] }, written: ReadonlyMap<string, string> = new Map(),
+  root: string, scanned: RenderedTree, change: Pick<TreeChange, "write" | "remove"> = { write: [], remove: [] }, written: ReadonlyMap<string, string> = new Map(),
 ): void {
-  if (scanned.unvouched + change.write.size < WORTH_RECORDING) return;
+  if (scanned.unvouched + change.write.length < WORTH_RECORDING) return;
   const digests = new Map(scanned.digests);
   const signatures = new Map(scanned.signatures);
-  for (const file of change.write.keys()) {
+  for (const file of change.write) {
     digests.set(file, written.get(file)!);
     signatures.set(file, signatureOf(statSync(path.join(root, RENDERED_DIR, file))));
   }

@@ -8,50 +8,79 @@ export const LOCK_FILE = ".clusterc.lock";
 
 /** What a render changes in rendered/: files to write (new or changed) and files to remove. */
 export interface TreeChange {
-  write: ReadonlyMap<string, string>;
+  /** By path under rendered/, sorted. */
+  write: readonly string[];
   remove: readonly string[];
+  /** The text a file of `write` gets. */
+  text: (file: string) => string;
 }
 
 /**
  * The change from what rendered/ holds (`onDisk`: the digest of each file) to what the compiler
- * produced: the digest of every file it wants, and the text of those it compiled (a file without
- * text was found on disk already).
+ * produced: the digest of every file it wants, and the text of those that rendered/ lacks (a file
+ * the compile reused was found on disk already).
  */
 export function treeChange(
-  wanted: ReadonlyMap<string, string>, texts: ReadonlyMap<string, string>, onDisk: ReadonlyMap<string, string>,
+  wanted: ReadonlyMap<string, string>, text: (file: string) => string, onDisk: ReadonlyMap<string, string>,
 ): TreeChange {
   return {
-    write: new Map([...texts].filter(([file]) => onDisk.get(file) !== wanted.get(file))),
+    write: [...wanted].filter(([file, digest]) => onDisk.get(file) !== digest).map(([file]) => file).sort(),
     remove: [...onDisk.keys()].filter((file) => !wanted.has(file)),
+    text,
   };
 }
 
-interface Journal {
+interface Plan {
   /** Staged file name in the journal -> path under rendered/. */
   write: [string, string][];
   remove: string[];
 }
 
 /**
- * Applies a change to root/rendered, touching only the files that change. The new bytes are first
- * staged in a journal beside rendered/; writing the journal's plan is the commit point. A render
- * killed before it leaves rendered/ as it was (the next run discards the journal); one killed after
- * it is finished by the next run (`finishInterruptedRender`), since every step can be replayed.
+ * The journal of a render, beside rendered/: the compile stages each file it may write there as
+ * soon as the file is compiled, so a render holds no fleet's worth of text in memory. Nothing under
+ * rendered/ changes before `commit`. Writing the journal's plan is the commit point: a render killed
+ * before it leaves rendered/ as it was (the next run discards the journal); one killed after it is
+ * finished by the next run (`finishInterruptedRender`), since every step can be replayed.
  */
-export function applyChange(root: string, change: TreeChange): void {
-  const journal = path.join(root, JOURNAL_DIR);
-  rmSync(journal, { recursive: true, force: true });
-  mkdirSync(path.join(journal, "files"), { recursive: true });
-  const plan: Journal = { write: [], remove: [...change.remove] };
-  let staged = 0;
-  for (const [file, text] of change.write) {
-    const name = String(staged++);
-    writeFileSync(path.join(journal, "files", name), text);
-    plan.write.push([name, file]);
+export class Journal {
+  private readonly staged = new Map<string, string>();
+
+  private constructor(private readonly root: string) {}
+
+  /** An empty journal, replacing whatever an earlier render left (finish that one first). */
+  static open(root: string): Journal {
+    const journal = path.join(root, JOURNAL_DIR);
+    rmSync(journal, { recursive: true, force: true });
+    mkdirSync(path.join(journal, "files"), { recursive: true });
+    return new Journal(root);
   }
-  writeFileSync(path.join(journal, "plan.json.tmp"), JSON.stringify(plan));
-  renameSync(path.join(journal, "plan.json.tmp"), path.join(journal, "plan.json"));
-  replay(root, plan);
+
+  /** Stages the text of a file under rendered/. */
+  stage(file: string, text: string): void {
+    const name = String(this.staged.size);
+    writeFileSync(path.join(this.root, JOURNAL_DIR, "files", name), text);
+    this.staged.set(file, name);
+  }
+
+  /** The text staged for `file`. */
+  text(file: string): string {
+    return readFileSync(path.join(this.root, JOURNAL_DIR, "files", this.staged.get(file)!), "utf8");
+  }
+
+  /** Applies `change`, whose files to write are all staged, touching only the files that change. */
+  commit(change: Pick<TreeChange, "write" | "remove">): void {
+    const journal = path.join(this.root, JOURNAL_DIR);
+    const plan: Plan = { write: change.write.map((file) => [this.staged.get(file)!, file]), remove: [...change.remove] };
+    writeFileSync(path.join(journal, "plan.json.tmp"), JSON.stringify(plan));
+    renameSync(path.join(journal, "plan.json.tmp"), path.join(journal, "plan.json"));
+    replay(this.root, plan);
+  }
+
+  /** Drops what was staged, unless `commit` already applied it. */
+  discard(): void {
+    if (!hasInterruptedRender(this.root)) rmSync(path.join(this.root, JOURNAL_DIR), { recursive: true, force: true });
+  }
 }
 
 /**
@@ -61,7 +90,7 @@ export function applyChange(root: string, change: TreeChange): void {
 export function finishInterruptedRender(root: string): "finished" | "discarded" | undefined {
   const journal = path.join(root, JOURNAL_DIR);
   if (hasInterruptedRender(root)) {
-    replay(root, JSON.parse(readFileSync(path.join(journal, "plan.json"), "utf8")) as Journal);
+    replay(root, JSON.parse(readFileSync(path.join(journal, "plan.json"), "utf8")) as Plan);
     return "finished";
   }
   if (!existsSync(journal)) return undefined;
@@ -75,7 +104,7 @@ export function hasInterruptedRender(root: string): boolean {
 }
 
 /** Moves the staged files into place and removes the others; each step can run twice without harm. */
-function replay(root: string, plan: Journal): void {
+function replay(root: string, plan: Plan): void {
   const journal = path.join(root, JOURNAL_DIR);
   const target = path.join(root, RENDERED_DIR);
   const made = new Set<string>();

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { textDigest } from "../../compiler/cache.js";
 import { readTree } from "../../compiler/emit/scan.js";
-import { applyChange, finishInterruptedRender, JOURNAL_DIR, LOCK_FILE, treeChange, withLock } from "../../compiler/emit/tree.js";
+import { finishInterruptedRender, Journal, JOURNAL_DIR, LOCK_FILE, treeChange, withLock, type TreeChange } from "../../compiler/emit/tree.js";
 import { tempProject } from "../helpers.js";
 
 const OLD = new Map([["a/keep.yaml", "keep\n"], ["a/change.yaml", "old\n"], ["gone/only.yaml", "gone\n"]]);
@@ -13,6 +13,18 @@ const NEW = new Map([["a/keep.yaml", "keep\n"], ["a/change.yaml", "new\n"], ["b/
 /** What rendered/ holds, by digest, as the scan reports it. */
 function digestsOf(files: ReadonlyMap<string, string>): Map<string, string> {
   return new Map([...files].map(([file, text]) => [file, textDigest(text)]));
+}
+
+/** Stages every file the change writes in a new journal, as a render's compile does, and commits it. */
+function apply(root: string, change: TreeChange): void {
+  const journal = Journal.open(root);
+  for (const file of change.write) journal.stage(file, change.text(file));
+  journal.commit(change);
+}
+
+/** The change from `onDisk` to the tree `files`, whose texts it writes. */
+function changeTo(files: ReadonlyMap<string, string>, onDisk: ReadonlyMap<string, string>): TreeChange {
+  return treeChange(digestsOf(files), (file) => files.get(file)!, digestsOf(onDisk));
 }
 
 async function projectWith(files: Map<string, string>) {
@@ -24,7 +36,7 @@ describe("writing rendered/", () => {
     const project = await projectWith(OLD);
     const rendered = path.join(project.root, "rendered");
     const keptBefore = await stat(path.join(rendered, "a/keep.yaml"));
-    applyChange(project.root, treeChange(digestsOf(NEW), NEW, digestsOf(readTree(rendered))));
+    apply(project.root, changeTo(NEW, readTree(rendered)));
     const keptAfter = await stat(path.join(rendered, "a/keep.yaml"));
     const tree = await readTree(rendered);
     const dirs = await readdir(rendered);
@@ -53,18 +65,30 @@ describe("writing rendered/", () => {
     assert.deepEqual(leftovers, ["rendered"]);
   });
 
+  it("a journal discarded before its commit leaves rendered/ as it was, and no journal", async () => {
+    const project = await projectWith(OLD);
+    const journal = Journal.open(project.root);
+    for (const [file, text] of NEW) journal.stage(file, text);
+    journal.discard();
+    const tree = await readTree(path.join(project.root, "rendered"));
+    const leftovers = await readdir(project.root);
+    await project.cleanup();
+    assert.deepEqual(tree, OLD);
+    assert.deepEqual(leftovers, ["rendered"]);
+  });
+
   it("a render killed after its journal was committed is finished by the next run, at any step", async () => {
     // Simulate a kill after each possible number of applied steps by replaying a committed journal twice
     const project = await projectWith(OLD);
-    const change = treeChange(digestsOf(NEW), NEW, digestsOf(OLD));
-    applyChange(project.root, change);
+    const change = changeTo(NEW, OLD);
+    apply(project.root, change);
     const done = await readTree(path.join(project.root, "rendered"));
     await project.cleanup();
-    for (let applied = 0; applied <= change.write.size + change.remove.length; applied++) {
+    for (let applied = 0; applied <= change.write.length + change.remove.length; applied++) {
       const p = await projectWith(OLD);
       const journal = path.join(p.root, JOURNAL_DIR);
       await mkdir(path.join(journal, "files"), { recursive: true });
-      const writes = [...change.write].map(([file, text], i) => [String(i), file, text] as const);
+      const writes = change.write.map((file, i) => [String(i), file, change.text(file)] as const);
       for (const [name, , text] of writes) await writeFile(path.join(journal, "files", name), text);
       await writeFile(path.join(journal, "plan.json"), JSON.stringify({ write: writes.map(([n, f]) => [n, f]), remove: change.remove }));
       // the killed render had already moved the first `applied` files into place

@@ -71,6 +71,21 @@ describe("interrupted and concurrent renders", () => {
     await template.cleanup();
   });
 
+  it("a render that stops at an error in the specs leaves rendered/ as it was and no journal, though it staged files while compiling", async () => {
+    // GIVEN a rendered fleet whose specs now say v7.5.2, and one spec with an error after the others
+    const { project, before } = await editedFleet();
+    await writeFile(path.join(project.root, "clusters/zz-broken.yaml"), tidbSpec("zz-broken", MINIMAL_TIDB_SPEC.replace("v7.5.1", "seven")));
+    // WHEN it is rendered
+    const { code, stderr } = await runCli(["render"], project.root);
+    const after = await readTree(path.join(project.root, "rendered"));
+    const leftovers = await readdir(project.root);
+    await project.cleanup();
+    // THEN nothing changed, and the journal the compile staged the other clusters' files in is gone
+    assert.equal(code, 1, stderr);
+    assert.deepEqual(after, before);
+    assert.equal(leftovers.includes(".clusterc-journal"), false);
+  });
+
   it("two renders started at once never corrupt the tree: one waits its turn or is told to", { timeout: 60_000 }, async () => {
     const { project } = await editedFleet();
     const reference = await tempProject({});
