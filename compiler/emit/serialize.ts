@@ -106,14 +106,22 @@ const NUMBER = /^[-+]?(?:[0-9_]*\.?[0-9_]*(?:e[-+]?[0-9_]+)?|0b[01_]+|0o[0-7_]+|
 /** YAML 1.1 dates and timestamps: 2027-01-31, 2027-1-31T10:00:00Z, 2027-01-31 10:00:00. */
 const TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt\s])/;
 
-/** Strings up to this long are judged once a run: keys, labels, names and images recur thousands of times in a fleet. */
+/**
+ * Strings up to this long are judged once and remembered: keys, labels, names and images recur
+ * thousands of times in a fleet. The memory is emptied at REMEMBERED_COUNT strings, so a fleet's
+ * one-off names never pile up; the recurring ones are back after a few objects.
+ */
 const REMEMBERED_LENGTH = 64;
+const REMEMBERED_COUNT = 10_000;
 const plainness = new Map<string, boolean>();
 
 function isPlain(value: string): boolean {
   if (value.length > REMEMBERED_LENGTH) return judgedPlain(value);
   let plain = plainness.get(value);
-  if (plain === undefined) plainness.set(value, (plain = judgedPlain(value)));
+  if (plain === undefined) {
+    if (plainness.size === REMEMBERED_COUNT) plainness.clear();
+    plainness.set(value, (plain = judgedPlain(value)));
+  }
   return plain;
 }
 

@@ -11,7 +11,7 @@ export interface CompiledCrd {
 export interface CrdModel {
   readonly apiVersion: string;
   readonly kind: string;
-  new (data: unknown): { validate(): void };
+  new (data: object): { validate(): void };
 }
 
 /**
@@ -23,9 +23,11 @@ export function crdModel(crd: CompiledCrd): CrdModel {
   return class {
     static readonly apiVersion = crd.API_VERSION;
     static readonly kind = crd.KIND;
-    constructor(private readonly data: unknown) {}
+    constructor(data: object) {
+      Object.assign(this, data);
+    }
     validate(): void {
-      runValidateFunc(crd.validate as Parameters<typeof runValidateFunc>[0], this.data);
+      runValidateFunc(crd.validate as Parameters<typeof runValidateFunc>[0], this);
     }
   };
 }

@@ -30,12 +30,17 @@ const MODELS: Record<string, () => Promise<ModelClass>> = {
     import("@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1/Kustomization").then((m) => m.Kustomization),
 };
 
-const loaded = new Map<string, Promise<ModelClass>>();
+const loaded = new Map<string, Promise<(object: object) => void>>();
 
-function modelFor(key: string): Promise<ModelClass> {
+/**
+ * The validator of a kind: its model's `validate`, which checks `this` against the schema, called on
+ * the object itself. A model's constructor deep-copies the object only to drop undefined values,
+ * which the schema's validator treats as absent anyway; that copy was a third of validation time.
+ */
+function validatorFor(key: string): Promise<(object: object) => void> {
   const load = MODELS[key];
   if (!load) throw new Error(`no OpenAPI model registered for ${key}`);
-  if (!loaded.has(key)) loaded.set(key, load());
+  if (!loaded.has(key)) loaded.set(key, load().then((model) => (object) => model.prototype.validate.call(object)));
   return loaded.get(key)!;
 }
 
@@ -43,9 +48,9 @@ function modelFor(key: string): Promise<ModelClass> {
 export async function validateManifests(manifests: readonly Manifest[]): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const { object, origin } of manifests) {
-    const model = await modelFor(`${object.apiVersion}/${object.kind}`);
+    const validate = await validatorFor(`${object.apiVersion}/${object.kind}`);
     try {
-      new model(object as never).validate();
+      validate(object);
     } catch (e) {
       const errors = (e as { errors?: { instancePath: string; message?: string }[] }).errors ?? [{ instancePath: "", message: String(e) }];
       findings.push(...errors.map((issue) =>

@@ -15,7 +15,7 @@ import { REPO_ROOT, renderExampleFleet, type RenderedObject } from "../helpers.j
  * (`served: true` in their CRDs), and the model (a models package, or the operator's published CRD schema) that holds its schema. README, "Operator
  * releases", cites the CRD files and the first release serving each.
  */
-type Model = { apiVersion: string; kind: string; new (data: unknown): { validate(): void } };
+type Model = { apiVersion: string; kind: string; new (data: object): { validate(): void } };
 const fromPackage = (models: string) => async (apiVersion: string, kind: string) => (await import(`${models}/${apiVersion}/${kind}`))[kind] as Model;
 const SERVED: Record<string, { apiVersion: string; model: (apiVersion: string, kind: string) => Promise<Model> }> = {
   // External Secrets Operator: v1 only since 0.17.0; its published CRD schema (no models release for Node.js 20 has v1)
