@@ -1,6 +1,6 @@
 import type { ClusterBuild, KubeObject } from "../engines/types.js";
 import { compareText } from "../text-order.js";
-import { toCanonicalYaml } from "./serialize.js";
+import { toCanonicalYaml } from "../canonical-yaml.js";
 import { stageDirs, stagesOf, syncWave } from "./stages.js";
 
 /** Within a sync wave, the order in which objects can be applied: what others depend on comes first. */

@@ -1,7 +1,7 @@
 import { CLUSTER_STATE_NAME, type ClusterStateEntry } from "../fleet/cluster-state.js";
 import { API_VERSION } from "../schema/common.js";
 import { PLACEMENTS_NAME, placementsDigest, type PlacementEntry } from "../placement/record.js";
-import { toCanonicalYaml } from "./serialize.js";
+import { toCanonicalYaml } from "../canonical-yaml.js";
 
 /** A state file keyed by its path under rendered/, as canonical YAML after its comment; no file without entries. */
 function stateFile(name: string, comment: string, kind: string, field: string, entries: readonly unknown[], extra: Record<string, string> = {}): Map<string, string> {

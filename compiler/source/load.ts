@@ -68,17 +68,20 @@ export async function loadSources(root: string, cache = new ParseCache()): Promi
 /**
  * A file as the cache knows it, not read at all (unless a finding must be located in it) while it
  * keeps the signature the cache saw; otherwise its text from `read` (undefined: no file to parse),
- * parsed unless the cache knows that exact text. `stats` are the file's own, from `lstat`.
+ * parsed unless the cache knows that exact text. `stats` are the file's own, from `lstat`. For a
+ * file clusterc writes, `written` reads the one document of a text that is exactly what clusterc
+ * writes without yaml's parser (undefined for any other text, which is parsed).
  */
 export function readCached(
   absolute: string, file: string, stats: Stats | undefined, findings: Finding[], cache: ParseCache, read: () => string | undefined,
+  written?: (text: string) => unknown,
 ): SourceFile | undefined {
   // a link's own signature says nothing of its target: links are read every time
   const signature = stats?.isFile() ? signatureOf(stats) : undefined;
   const known = signature && cache.unchanged(file, signature);
   if (known) return lazySource(file, known.digest, known.documents, () => readFileSync(absolute, "utf8"));
   const text = read();
-  return text === undefined ? undefined : parseCached(file, text, findings, cache, signature);
+  return text === undefined ? undefined : parseCached(file, text, findings, cache, signature, written);
 }
 
 /** The text of a file under root, or undefined after reporting why it cannot be used (a link out of its folder, too large, not UTF-8). */
@@ -170,12 +173,13 @@ export function syntaxFindings(file: string, index: number, document: Document.P
  * text is parsed again only to locate a finding. Files with findings are not cached, so their
  * findings are reported on every run. `signature`: the file's, when it was read, for `readCached`.
  */
-function parseCached(file: string, text: string, findings: Finding[], cache: ParseCache, signature?: Signature): SourceFile {
+function parseCached(file: string, text: string, findings: Finding[], cache: ParseCache, signature?: Signature, written?: (text: string) => unknown): SourceFile {
   const digest = textDigest(text);
   const known = cache.documents(file, digest, signature);
   if (known !== undefined) return lazySource(file, digest, known, () => text);
   const found = findings.length;
-  const source = parseSource(file, text, digest, findings);
+  const value = written?.(text);
+  const source = value === undefined ? parseSource(file, text, digest, findings) : lazySource(file, digest, [{ file, index: 0, value }], () => text);
   if (findings.length === found) cache.remember(file, digest, source.documents, signature);
   return source;
 }

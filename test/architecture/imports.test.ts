@@ -10,7 +10,7 @@ import { REPO_ROOT } from "../helpers.js";
  * one by one. A new top-level file or folder must be given a stage here.
  */
 const STAGES: readonly (readonly string[])[] = [
-  ["diagnostics.ts", "quantity.ts", "text-order.ts", "signature.ts", "secret-patterns.ts", "cache.ts"],
+  ["diagnostics.ts", "quantity.ts", "text-order.ts", "signature.ts", "secret-patterns.ts", "canonical-yaml.ts", "cache.ts"],
   ["source/"],
   ["schema/"],
   ["fleet/"],

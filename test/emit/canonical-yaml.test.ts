@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { parseDocument } from "yaml";
-import { toCanonicalYaml } from "../../compiler/emit/serialize.js";
+import { parse, parseDocument } from "yaml";
+import { readCanonicalYaml, toCanonicalYaml } from "../../compiler/canonical-yaml.js";
+import { renderExampleFleet } from "../helpers.js";
 
 /** Both schemas our readers use: YAML 1.2 core (most tools) and YAML 1.1 (Go's yaml behind kubectl, Argo CD, Flux). */
 const SCHEMAS = [{ name: "YAML 1.2", options: {} }, { name: "YAML 1.1", options: { version: "1.1" } }] as const;
@@ -167,5 +168,63 @@ spec:
         assert.equal(toCanonicalYaml(reversed(object) as object), toCanonicalYaml(object as object));
       }), PARAMETERS);
     });
+
+    it("readCanonicalYaml reads an emitted document as the input, or leaves it to the parser", () => {
+      let read = 0;
+      fc.assert(fc.property(map, (object) => {
+        const value = readCanonicalYaml(toCanonicalYaml(object as object));
+        if (value === undefined) return;
+        read++;
+        assert.deepEqual(value, object);
+      }), PARAMETERS);
+      // most of these documents have keys only quotes can hold, which it leaves to the parser
+      assert.ok(read >= 100, `read ${read} of ${PARAMETERS.numRuns}`);
+    });
+
+    it("readCanonicalYaml reads every document of plain keys and one-line strings, as a state file is", () => {
+      // the keys of the state files
+      const key = fc.constantFrom("apiVersion", "kind", "digest", "placements", "claim", "name", "namespace", "cluster", "component",
+        "hostPathType", "node", "path", "pool", "state", "clusters", "bootstrap", "replicas", "pd", "tikv", "etcd", "mysql", "datanode");
+      const { map: stateLike } = fc.letrec((tie) => ({
+        value: fc.oneof({ depthSize: "small" }, fc.string({ unit: yamlChar, maxLength: 12 }).filter((t) => !t.includes("\n")), number, fc.boolean(), tie("list"), tie("map")),
+        list: fc.array(tie("value"), { maxLength: 4 }),
+        map: fc.dictionary(key, tie("value"), { maxKeys: 5, noNullPrototype: true }),
+      }));
+      fc.assert(fc.property(stateLike, (object) => {
+        assert.deepEqual(readCanonicalYaml(toCanonicalYaml(object as object)), object);
+      }), PARAMETERS);
+    });
+  });
+
+  it("readCanonicalYaml reads the state files of a rendered fleet as yaml's parser does", async () => {
+    // GIVEN the example fleet, rendered
+    const { files, cleanup } = await renderExampleFleet();
+    await cleanup();
+    for (const file of ["hostpath-placements.yaml", "cluster-state.yaml"]) {
+      // WHEN its state file, after the comment, is read
+      const body = files.get(file)!.replace(/^(?:#.*\n)*/, "");
+      // THEN without the parser, to the same value
+      assert.deepEqual(readCanonicalYaml(body), parse(body), file);
+    }
+  });
+
+  describe("readCanonicalYaml on text clusterc did not write", () => {
+    const written = toCanonicalYaml({ kind: "HostPathPlacements", placements: [{ claim: { name: "data-0" }, node: "n1", state: "bound" }] });
+    const edits: [string, string][] = [
+      ["a value moved by a space", written.replace("node: n1", "node:  n1")],
+      ["keys out of order", written.replace("  - claim:\n      name: data-0\n    node: n1", "  - node: n1\n    claim:\n      name: data-0")],
+      ["a comment", written.replace("state: bound", "state: bound # was released")],
+      ["a flow mapping", written.replace("  - claim:\n      name: data-0\n", "  - claim: { name: data-0 }\n")],
+      ["a number written another way", toCanonicalYaml({ size: 16 }).replace("16", "0x10")],
+      ["a duplicate key", written + "kind: Other\n"],
+      ["no final line break", written.slice(0, -1)],
+      ["a tab for indentation", written.replace("    node", "\tnode")],
+    ];
+    for (const [what, text] of edits) {
+      it(`leaves ${what} to the YAML parser`, () => {
+        assert.notEqual(text, written);
+        assert.equal(readCanonicalYaml(text), undefined);
+      });
+    }
   });
 });
