@@ -29,22 +29,33 @@ export function unchangedBlobs(root: string, folder: string): Promise<Map<string
   closeSync(out);
   return new Promise<Map<string, string>>((resolve) => {
     git.on("error", () => resolve(new Map())); // no git on the PATH
-    git.on("close", (code) => resolve(code === 0 ? blobsOf(readFileSync(listing, "utf8"), folder) : new Map()));
+    git.on("close", (code) => resolve(code === 0 ? blobsOf(readFileSync(listing), folder) : new Map()));
   }).finally(() => rmSync(listing, { force: true }));
 }
 
-function blobsOf(listing: string, folder: string): Map<string, string> {
+/**
+ * Parsed from the listing's bytes, so each object ID is a string of its own: one sliced out of
+ * the listing's text would keep the whole listing (110 bytes a file) alive as long as the digest.
+ */
+function blobsOf(listing: Buffer, folder: string): Map<string, string> {
   const blobs = new Map<string, string>();
   const modified = new Set<string>();
   const prefix = `${folder}/`;
-  for (const line of listing.split("\0")) {
+  for (let start = 0; start < listing.length;) {
+    const zero = listing.indexOf(0, start);
+    const end = zero === -1 ? listing.length : zero;
+    const tab = listing.indexOf(9, start);
     // "H 100644 <oid> 0\t<path>", and "C ..." again for a file the work tree holds modified
-    const match = /^([A-Za-z]) (\d+) ([0-9a-f]+) (\d)\t(.*)$/s.exec(line);
-    if (match === null || !match[5]!.startsWith(prefix)) continue;
-    const [, tag, mode, oid, stage, file] = match;
-    const name = file!.slice(prefix.length);
-    if (tag === "H" && stage === "0" && (mode === "100644" || mode === "100755")) blobs.set(name, oid!);
-    else modified.add(name); // "C", or an entry git does not check: never vouched for
+    const match = tab > start && tab < end ? /^([A-Za-z]) (\d+) ([0-9a-f]+) (\d)$/.exec(listing.toString("latin1", start, tab)) : null;
+    const file = match ? listing.toString("utf8", tab + 1, end) : "";
+    if (match !== null && file.startsWith(prefix)) {
+      const [, tag, mode, oid, stage] = match;
+      const name = file.slice(prefix.length);
+      const oidStart = start + tag!.length + mode!.length + 2;
+      if (tag === "H" && stage === "0" && (mode === "100644" || mode === "100755")) blobs.set(name, listing.toString("latin1", oidStart, oidStart + oid!.length));
+      else modified.add(name); // "C", or an entry git does not check: never vouched for
+    }
+    start = end + 1;
   }
   for (const name of modified) blobs.delete(name);
   return blobs;
