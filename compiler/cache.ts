@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fg from "fast-glob";
@@ -52,16 +52,54 @@ export function readCacheFile<T>(root: string, name: string): T | undefined {
 
 /** Replaces root/.clusterc-cache/NAME with `data`, as written by this compiler build. */
 export function writeCacheFile(root: string, name: string, data: unknown): void {
-  replaceCacheFile(root, name, JSON.stringify({ ...header(), data }));
+  replaceCacheFile(root, name, jsonPieces({ ...header(), data }, 2));
 }
 
-/** Replaces root/.clusterc-cache/NAME in one rename; a failure (a read-only checkout) only costs speed. */
-function replaceCacheFile(root: string, name: string, text: string): void {
+/**
+ * The JSON text of `value` in pieces, one for each field of an object down to `depth` levels: the
+ * record of 300,000 rendered files is never one string of 45 MB, on top of the arrays it is made of.
+ */
+function* jsonPieces(value: unknown, depth: number): Generator<string> {
+  if (depth === 0 || typeof value !== "object" || value === null || Array.isArray(value)) {
+    yield JSON.stringify(value);
+    return;
+  }
+  let separator = "{";
+  for (const [key, field] of Object.entries(value)) {
+    if (field === undefined) continue;
+    yield `${separator}${JSON.stringify(key)}:`;
+    yield* jsonPieces(field, depth - 1);
+    separator = ",";
+  }
+  yield separator === "{" ? "{}" : "}";
+}
+
+/** Bytes gathered before one write. */
+const WRITE_CHUNK = 1 << 20;
+
+/**
+ * Replaces root/.clusterc-cache/NAME with the text of `pieces`, written as they come and renamed
+ * into place in one step; a failure (a read-only checkout) only costs speed.
+ */
+function replaceCacheFile(root: string, name: string, pieces: Iterable<string>): void {
   const dir = path.join(root, CACHE_DIR);
   try {
     mkdirSync(dir, { recursive: true });
     const temporary = path.join(dir, `${name}.${process.pid}`);
-    writeFileSync(temporary, text);
+    const file = openSync(temporary, "w");
+    try {
+      let chunk = "";
+      for (const piece of pieces) {
+        chunk += piece;
+        if (chunk.length >= WRITE_CHUNK) {
+          writeSync(file, chunk);
+          chunk = "";
+        }
+      }
+      writeSync(file, chunk);
+    } finally {
+      closeSync(file);
+    }
     renameSync(temporary, path.join(dir, name));
   } catch {
     // rendering works the same without reuse
@@ -137,8 +175,11 @@ export class CacheEntries<T> {
   write(root: string): void {
     const same = this.next.size === this.last.size && [...this.next.values()].every((stored) => stored.line !== undefined);
     if (same) return;
-    const lines = [...this.next].map(([key, stored]) => stored.line ?? `${JSON.stringify(key)}\t${JSON.stringify(stored.value)}`);
-    replaceCacheFile(root, this.name, [JSON.stringify(header()), ...lines].join("\n"));
+    const next = this.next;
+    replaceCacheFile(root, this.name, (function* () {
+      yield JSON.stringify(header());
+      for (const [key, stored] of next) yield `\n${stored.line ?? `${JSON.stringify(key)}\t${JSON.stringify(stored.value)}`}`;
+    })());
   }
 }
 
