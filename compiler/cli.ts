@@ -295,8 +295,10 @@ function throttled(show: (line: string) => void): (done: number, total: number) 
  * disk (rendered/ as committed), each once: the scale-down rule and the planner word a shrink alike.
  */
 function withChangePlan(result: CompileResult, onDisk: RenderedTree, change: TreeChange): Diagnostic[] {
-  // `after` is read only when the planner needs it: a first render adds every file, and pairs none
-  const changes: FileChange[] = [
+  // A change that only adds files (a first render) changes no object that exists. Otherwise `after`
+  // is read only when the planner needs it.
+  const changesAny = change.remove.length > 0 || change.write.some((file) => onDisk.digests.has(file));
+  const changes: FileChange[] = !changesAny ? [] : [
     ...change.write.map((file) => ({ file, ...(onDisk.digests.has(file) && { before: onDisk.text(file) }), get after() { return change.text(file); } })),
     ...change.remove.map((file) => ({ file, before: onDisk.text(file) })),
   ];
