@@ -245,7 +245,7 @@ async function writeRendered(root: string, options: CompileOptions, only: readon
         io.err(`${RENDERED_DIR}/ left unchanged: fix the errors above and render again\n`);
         return EXIT_FINDINGS;
       }
-      const change = selectOnly(treeChange(result.digests, (file) => journal.text(file), onDisk.digests), result, only);
+      const change = selectOnly(treeChange(result.digests, journal.files(), (file) => journal.text(file), onDisk.digests), result, only);
       printDiagnostics(withChangePlan(result, onDisk, change), root, io);
       if (change.write.length + change.remove.length === 0) {
         recordRendered(root, onDisk);
@@ -336,8 +336,8 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     return EXIT_FINDINGS;
   }
   const text = (file: string) => result.files.get(file)!;
-  printDiagnostics(withChangePlan(result, onDisk, treeChange(result.digests, text, onDisk.digests)), root, io);
-  const difference = await compareTrees(result.digests, text, onDisk);
+  printDiagnostics(withChangePlan(result, onDisk, treeChange(result.digests, result.files.keys(), text, onDisk.digests)), root, io);
+  const difference = await compareTrees(result.digests, result.files, onDisk);
   if (isEmpty(difference)) {
     io.err(`${RENDERED_DIR}/ is up to date (${result.digests.size} files)\n`);
     return EXIT_OK;

@@ -18,8 +18,9 @@ export interface TreeDifference {
  * the text of those that rendered/ lacks. The diff library is loaded only when there is a
  * difference to print.
  */
-export async function compareTrees(expected: ReadonlyMap<string, string>, text: (file: string) => string, actual: RenderedTree): Promise<TreeDifference> {
-  const change = treeChange(expected, text, actual.digests);
+export async function compareTrees(expected: ReadonlyMap<string, string>, texts: ReadonlyMap<string, string>, actual: RenderedTree): Promise<TreeDifference> {
+  const text = (file: string) => texts.get(file)!;
+  const change = treeChange(expected, texts.keys(), text, actual.digests);
   const missing = change.write.filter((file) => !actual.digests.has(file));
   const changed = change.write.filter((file) => actual.digests.has(file));
   const extra = [...change.remove];

@@ -17,14 +17,14 @@ export interface TreeChange {
 
 /**
  * The change from what rendered/ holds (`onDisk`: the digest of each file) to what the compiler
- * produced: the digest of every file it wants, and the text of those that rendered/ lacks (a file
- * the compile reused was found on disk already).
+ * produced: the digest of every file it wants, and the text of those that rendered/ may lack
+ * (`compiled`: a file the compile reused was found on disk already).
  */
 export function treeChange(
-  wanted: ReadonlyMap<string, string>, text: (file: string) => string, onDisk: ReadonlyMap<string, string>,
+  wanted: ReadonlyMap<string, string>, compiled: Iterable<string>, text: (file: string) => string, onDisk: ReadonlyMap<string, string>,
 ): TreeChange {
   return {
-    write: [...wanted].filter(([file, digest]) => onDisk.get(file) !== digest).map(([file]) => file).sort(),
+    write: [...compiled].filter((file) => onDisk.get(file) !== wanted.get(file)).sort(),
     remove: [...onDisk.keys()].filter((file) => !wanted.has(file)),
     text,
   };
@@ -61,6 +61,11 @@ export class Journal {
     const name = String(this.staged.size);
     writeFileSync(path.join(this.root, JOURNAL_DIR, "files", name), text);
     this.staged.set(file, name);
+  }
+
+  /** The files staged so far. */
+  files(): IterableIterator<string> {
+    return this.staged.keys();
   }
 
   /** The text staged for `file`. */

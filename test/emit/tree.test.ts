@@ -24,7 +24,7 @@ function apply(root: string, change: TreeChange): void {
 
 /** The change from `onDisk` to the tree `files`, whose texts it writes. */
 function changeTo(files: ReadonlyMap<string, string>, onDisk: ReadonlyMap<string, string>): TreeChange {
-  return treeChange(digestsOf(files), (file) => files.get(file)!, digestsOf(onDisk));
+  return treeChange(digestsOf(files), files.keys(), (file) => files.get(file)!, digestsOf(onDisk));
 }
 
 async function projectWith(files: Map<string, string>) {
