@@ -160,6 +160,9 @@ function doubleQuoted(value: string): string {
   );
 }
 
+/** A double-quoted key, as `mappingKey` writes one, up to the colon after it. */
+const QUOTED_KEY = /^"(?:[^"\\]|\\.)*"(?=:(?: |$))/;
+
 /** Thrown inside `readCanonicalYaml` at anything its emitter does not write. */
 class NotCanonical extends Error {}
 
@@ -167,9 +170,9 @@ class NotCanonical extends Error {}
  * The value `text` holds when it is exactly what `toCanonicalYaml` writes for some value, read
  * without a YAML parser; undefined for any other text (then parse it with one). Every value read is
  * written back and compared with `text`, so what it returns is what any YAML reader would read: the
- * emitter's output reads back to its input. Literal blocks and quoted keys are left to the parser.
- * For the files clusterc writes and reads back (its state files), which yaml's parser reads at
- * about 2 MB a second.
+ * emitter's output reads back to its input. Explicit keys (`? key`) are left to the parser. For
+ * the files clusterc writes and reads back (its state files, the rendered objects the change
+ * planner compares), which yaml's parser reads at about 2 MB a second.
  */
 export function readCanonicalYaml(text: string): unknown {
   const lines = text.split("\n");
@@ -178,23 +181,33 @@ export function readCanonicalYaml(text: string): unknown {
   const indentOf = (line: string) => line.length - line.trimStart().length;
   const fail = (): never => { throw new NotCanonical(); };
 
-  const scalar = (source: string): unknown => {
+  // A literal block's lines follow, two columns in from the key or dash it belongs to.
+  const literal = (header: string, indent: number): string => {
+    const [, , chomp] = /^\|(2?)([-+]?)$/.exec(header) ?? fail();
+    const prefix = " ".repeat(indent + 2);
+    const body: string[] = [];
+    while (at < lines.length && (lines[at] === "" || lines[at]!.startsWith(prefix))) body.push(lines[at++]!.slice(prefix.length));
+    return chomp === "-" ? body.join("\n") : body.join("\n") + "\n";
+  };
+  // `source` is what follows `key: ` or `- ` on a line at `indent`, which is read already.
+  const scalar = (source: string, indent: number): unknown => {
     if (source === "[]") return [];
     if (source === "{}") return {};
     if (source === "true" || source === "false") return source === "true";
     if (source.startsWith('"')) return JSON.parse(source) as string;
-    if (source.startsWith("|") || source.startsWith("? ")) return fail();
+    if (source.startsWith("|")) return literal(source, indent);
+    if (source.startsWith("? ")) return fail();
     return /^-?[0-9]/.test(source) && Number.isFinite(Number(source)) ? Number(source) : source;
   };
   // After a dash, a map's first entry or a nested list starts on the dash's line: read it as if it
   // started its own line, two columns in.
   const item = (indent: number, content: string): unknown => {
-    if (content.startsWith("- ") || /^[^"][^]*?:(?: |$)/.test(content)) {
+    if (content.startsWith("- ") || QUOTED_KEY.test(content) || /^[^"][^]*?:(?: |$)/.test(content)) {
       lines[at] = " ".repeat(indent + 2) + content;
       return block(indent + 2);
     }
     at++;
-    return scalar(content);
+    return scalar(content, indent);
   };
   const block = (indent: number): unknown => {
     if (lines[at]!.startsWith("-", indent)) {
@@ -205,12 +218,13 @@ export function readCanonicalYaml(text: string): unknown {
     const map: Record<string, unknown> = {};
     while (at < lines.length && indentOf(lines[at]!) === indent && !lines[at]!.startsWith("-", indent)) {
       const line = lines[at]!.slice(indent);
-      const colon = line.indexOf(": ");
-      const key = colon >= 0 ? line.slice(0, colon) : line.endsWith(":") ? line.slice(0, -1) : fail();
-      if (key.startsWith('"') || key.startsWith("? ") || key === "__proto__" || Object.hasOwn(map, key)) fail();
-      if (colon >= 0) {
-        map[key] = scalar(line.slice(colon + 2));
+      const quoted = QUOTED_KEY.exec(line)?.[0];
+      const end = quoted?.length ?? (line.includes(": ") ? line.indexOf(": ") : line.endsWith(":") ? line.length - 1 : fail());
+      const key = quoted === undefined ? line.slice(0, end) : JSON.parse(quoted) as string;
+      if ((quoted === undefined && (key.startsWith('"') || key.startsWith("? "))) || key === "__proto__" || Object.hasOwn(map, key)) fail();
+      if (end + 1 < line.length) {
         at++;
+        map[key] = scalar(line.slice(end + 2), indent);
       } else {
         at++;
         if (at === lines.length || indentOf(lines[at]!) !== indent + 2) fail();

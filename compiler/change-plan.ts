@@ -2,6 +2,7 @@ import type {
   V1Container, V1Deployment, V1Job, V1PersistentVolume, V1PersistentVolumeClaim, V1PodTemplateSpec, V1Service, V1StatefulSet,
 } from "@kubernetes/client-node";
 import { parse } from "yaml";
+import { readCanonicalYaml } from "./canonical-yaml.js";
 import { warning, type Finding, type Origin } from "./diagnostics.js";
 import { ENGINES } from "./engines/index.js";
 import { describeProcedure, SYNC_STEP } from "./engines/shared/procedures.js";
@@ -104,8 +105,9 @@ function identityOf(text: string): string | undefined {
   return object && `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
 }
 
+/** A rendered file's object; read without yaml's parser while it is canonical, as rendered. */
 function objectOf(text: string): PlannedObject | undefined {
-  const object = parse(text) as Partial<PlannedObject> | null;
+  const object = (readCanonicalYaml(text) ?? parse(text)) as Partial<PlannedObject> | null;
   return typeof object?.kind === "string" && typeof object.metadata?.name === "string" ? object as PlannedObject : undefined;
 }
 

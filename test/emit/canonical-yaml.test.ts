@@ -208,6 +208,16 @@ spec:
     }
   });
 
+  it("readCanonicalYaml reads literal blocks of every chomping and quoted keys, as rendered ConfigMaps and scripts hold them", () => {
+    const scripts = ["set -eu\nexec pd-server\n", "no final\nbreak", "two final breaks\n\n", "  indented first line\nx\n", "a\n\nb\n"];
+    const object = { data: { "0": "zone=zone-0", "a b": "c" }, args: scripts, nested: [{ script: scripts[0], "1": scripts[3] }] };
+    const text = toCanonicalYaml(object);
+    assert.match(text, /\|-\n/);
+    assert.match(text, /\|\+\n/);
+    assert.match(text, /\|2\n/);
+    assert.deepEqual(readCanonicalYaml(text), object);
+  });
+
   describe("readCanonicalYaml on text clusterc did not write", () => {
     const written = toCanonicalYaml({ kind: "HostPathPlacements", placements: [{ claim: { name: "data-0" }, node: "n1", state: "bound" }] });
     const edits: [string, string][] = [
@@ -219,6 +229,8 @@ spec:
       ["a duplicate key", written + "kind: Other\n"],
       ["no final line break", written.slice(0, -1)],
       ["a tab for indentation", written.replace("    node", "\tnode")],
+      ["a literal block indented by three", toCanonicalYaml({ script: "a\nb\n" }).replace(/\n {2}/g, "\n   ")],
+      ["a folded block", toCanonicalYaml({ script: "a\nb\n" }).replace("|", ">")],
     ];
     for (const [what, text] of edits) {
       it(`leaves ${what} to the YAML parser`, () => {
