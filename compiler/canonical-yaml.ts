@@ -163,6 +163,12 @@ function doubleQuoted(value: string): string {
 /** A double-quoted key, as `mappingKey` writes one, up to the colon after it. */
 const QUOTED_KEY = /^"(?:[^"\\]|\\.)*"(?=:(?: |$))/;
 
+/**
+ * Levels of nesting `readCanonicalYaml` reads: deeper than any object clusterc writes (about 15),
+ * and few enough that a deep file made by hand is left to the parser at once.
+ */
+const MAX_DEPTH = 64;
+
 /** Thrown inside `readCanonicalYaml` at anything its emitter does not write. */
 class NotCanonical extends Error {}
 
@@ -210,6 +216,7 @@ export function readCanonicalYaml(text: string): unknown {
     return scalar(content, indent);
   };
   const block = (indent: number): unknown => {
+    if (indent > 2 * MAX_DEPTH) fail();
     if (lines[at]!.startsWith("-", indent)) {
       const list: unknown[] = [];
       while (at < lines.length && indentOf(lines[at]!) === indent && lines[at]!.startsWith("- ", indent)) list.push(item(indent, lines[at]!.slice(indent + 2)));

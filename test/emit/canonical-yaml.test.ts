@@ -231,6 +231,7 @@ spec:
       ["a tab for indentation", written.replace("    node", "\tnode")],
       ["a literal block indented by three", toCanonicalYaml({ script: "a\nb\n" }).replace(/\n {2}/g, "\n   ")],
       ["a folded block", toCanonicalYaml({ script: "a\nb\n" }).replace("|", ">")],
+      ["lists nested 100,000 deep on one line", `k:\n  ${"- ".repeat(100_000)}x\n`],
     ];
     for (const [what, text] of edits) {
       it(`leaves ${what} to the YAML parser`, () => {
