@@ -335,9 +335,9 @@ async function check(args: readonly string[], io: Io): Promise<number> {
     printDiagnostics(result.diagnostics, root, io);
     return EXIT_FINDINGS;
   }
-  const text = (file: string) => result.files.get(file)!;
-  printDiagnostics(withChangePlan(result, onDisk, treeChange(result.digests, result.files.keys(), text, onDisk.digests)), root, io);
-  const difference = await compareTrees(result.digests, result.files, onDisk);
+  const change = treeChange(result.digests, result.files.keys(), (file) => result.files.get(file)!, onDisk.digests);
+  printDiagnostics(withChangePlan(result, onDisk, change), root, io);
+  const difference = await compareTrees(change, onDisk);
   if (isEmpty(difference)) {
     io.err(`${RENDERED_DIR}/ is up to date (${result.digests.size} files)\n`);
     return EXIT_OK;

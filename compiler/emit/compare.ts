@@ -1,6 +1,6 @@
 import type { RenderedTree } from "./scan.js";
 import { RENDERED_DIR } from "../source/load.js";
-import { treeChange } from "./tree.js";
+import type { TreeChange } from "./tree.js";
 
 export interface TreeDifference {
   /** In the expected tree, not on disk. */
@@ -14,22 +14,20 @@ export interface TreeDifference {
 }
 
 /**
- * How rendered/ differs from what the compiler produced: the digest of every expected file, and
- * the text of those that rendered/ lacks. The diff library is loaded only when there is a
- * difference to print.
+ * How rendered/ (`actual`) differs from what the compiler produced: `change`, the tree change that
+ * would bring it there. The diff library is loaded only when there is a difference to print.
  */
-export async function compareTrees(expected: ReadonlyMap<string, string>, texts: ReadonlyMap<string, string>, actual: RenderedTree): Promise<TreeDifference> {
-  const text = (file: string) => texts.get(file)!;
-  const change = treeChange(expected, texts.keys(), text, actual.digests);
+export async function compareTrees(change: TreeChange, actual: RenderedTree): Promise<TreeDifference> {
   const missing = change.write.filter((file) => !actual.digests.has(file));
   const changed = change.write.filter((file) => actual.digests.has(file));
-  const extra = [...change.remove];
+  const extra = [...change.remove].sort();
   if (change.write.length + extra.length === 0) return { missing, extra, changed, patch: "" };
+  const removed = new Set(extra);
   let patch = "";
   for (const file of [...change.write, ...extra].sort()) {
-    patch += await filePatch(file, actual.digests.has(file) ? actual.text(file) : undefined, expected.has(file) ? text(file) : undefined);
+    patch += await filePatch(file, actual.digests.has(file) ? actual.text(file) : undefined, removed.has(file) ? undefined : change.text(file));
   }
-  return { missing, extra: extra.sort(), changed, patch };
+  return { missing, extra, changed, patch };
 }
 
 /**
