@@ -190,13 +190,16 @@ export function digest(parts: readonly string[]): string {
   return hash.digest("hex");
 }
 
+/** The git object format a digest is a blob id in: where a repository has another, digests are not its ids. */
+export const DIGEST_FORMAT = "sha1";
+
 /**
  * The digest of one file's bytes (a string counts as its UTF-8 encoding), as rendered/ and the cache
  * compare it: the file's git blob id in a SHA-1 repository (`git hash-object`), so a file that git's
  * index holds unchanged has a known digest without being read (emit/git-index).
  */
 export function textDigest(text: string | Uint8Array): string {
-  return blobIdIn("sha1", text);
+  return blobIdIn(DIGEST_FORMAT, text);
 }
 
 /** The git object ID of a file of these bytes (a string counts as its UTF-8 encoding) in a repository of this object format. */

@@ -1,3 +1,4 @@
+import { DIGEST_FORMAT } from "../cache.js";
 import { planChanges, type FileChange } from "../change-plan.js";
 import type { CompileResult } from "../compile.js";
 import type { Diagnostic } from "../diagnostics.js";
@@ -18,7 +19,7 @@ export async function diffAgainstBase(
 ): Promise<{ report: DiffReport; changes: FileChange[] }> {
   const fleet = after.fleet!;
   const textOf = (file: string) => after.files.get(file) ?? onDisk.text(file);
-  const oids = repo.objectFormat === "sha1" ? after.digests : new Map([...after.digests].map(([file]) => [file, repo.blobId(textOf(file))]));
+  const oids = repo.objectFormat === DIGEST_FORMAT ? after.digests : new Map([...after.digests].map(([file]) => [file, repo.blobId(textOf(file))]));
   const base = await baseSide(repo, ref, commit, root, fleet, note);
   const changes = fileChanges(base, oids, textOf);
   const clusters = fleet.clusters.map((c) => ({ name: c.name, dir: c.outputDir }));

@@ -21,8 +21,8 @@ const RECORD_FILE = "rendered.json";
  * that costs a few milliseconds, where `git ls-files` stats the whole tree for 150 ms or more.
  */
 const ASK_GIT_FROM = 500;
-/** Hex digits of a SHA-1 object ID: the form of every digest (`textDigest`). */
-const SHA1_HEX_LENGTH = 40;
+/** Hex digits of an object ID in the format of every digest (`DIGEST_FORMAT`, SHA-1). */
+const DIGEST_HEX_LENGTH = 40;
 
 /** The files under rendered/ by the digest of their bytes, and how to read one when its text is needed. */
 export interface RenderedTree {
@@ -74,7 +74,7 @@ export async function scanRendered(root: string): Promise<RenderedTree> {
   let read = 0;
   for (const file of unvouched) {
     const blob = index.get(file);
-    if (blob?.length === SHA1_HEX_LENGTH) {
+    if (blob?.length === DIGEST_HEX_LENGTH) {
       digests.set(file, blob);
       continue;
     }
@@ -111,9 +111,9 @@ export function recordRendered(
     const file = files[at]!;
     if (!removed.has(file)) add(file, scanned.signatures.subarray(at * SIGNATURE_LENGTH), scanned.digests.get(file)!);
   };
-  // the scanned files and the written ones, both sorted: one merge, with no copy of the scan's maps
+  // the scanned files and the written ones (TreeChange: sorted), one merge with no copy of the scan's maps
   let i = 0;
-  for (const file of [...change.write].sort()) {
+  for (const file of change.write) {
     for (; i < files.length && files[i]! < file; i++) keepScanned(i);
     if (files[i] === file) i++;
     add(file, signatureOf(statSync(path.join(root, RENDERED_DIR, file))), written.get(file)!);

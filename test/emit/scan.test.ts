@@ -69,7 +69,7 @@ describe("the record of rendered/", () => {
     await mkdir(path.join(project.root, "rendered/a-new"));
     for (const [file, text] of write) await writeFile(path.join(project.root, "rendered", file), text);
     await sleep(50);
-    recordRendered(project.root, scanned, { write: [...write.keys()], remove: [] }, new Map([...write].map(([file, text]) => [file, textDigest(text)])));
+    recordRendered(project.root, scanned, { write: [...write.keys()].sort(), remove: [] }, new Map([...write].map(([file, text]) => [file, textDigest(text)])));
     // WHEN the next run scans the tree THEN it reads none of them, nor any other file
     const next = await scanRendered(project.root);
     await project.cleanup();
