@@ -189,7 +189,7 @@ export function readCanonicalYaml(text: string): unknown {
 
   // A literal block's lines follow, two columns in from the key or dash it belongs to.
   const literal = (header: string, indent: number): string => {
-    const [, , chomp] = /^\|(2?)([-+]?)$/.exec(header) ?? fail();
+    const [, chomp] = /^\|2?([-+]?)$/.exec(header) ?? fail();
     const prefix = " ".repeat(indent + 2);
     const body: string[] = [];
     while (at < lines.length && (lines[at] === "" || lines[at]!.startsWith(prefix))) body.push(lines[at++]!.slice(prefix.length));
@@ -229,14 +229,10 @@ export function readCanonicalYaml(text: string): unknown {
       const end = quoted?.length ?? (line.includes(": ") ? line.indexOf(": ") : line.endsWith(":") ? line.length - 1 : fail());
       const key = quoted === undefined ? line.slice(0, end) : JSON.parse(quoted) as string;
       if ((quoted === undefined && (key.startsWith('"') || key.startsWith("? "))) || key === "__proto__" || Object.hasOwn(map, key)) fail();
-      if (end + 1 < line.length) {
-        at++;
-        map[key] = scalar(line.slice(end + 2), indent);
-      } else {
-        at++;
-        if (at === lines.length || indentOf(lines[at]!) !== indent + 2) fail();
-        map[key] = block(indent + 2);
-      }
+      at++;
+      if (end + 1 < line.length) map[key] = scalar(line.slice(end + 2), indent);
+      else if (at < lines.length && indentOf(lines[at]!) === indent + 2) map[key] = block(indent + 2);
+      else fail();
     }
     return map;
   };

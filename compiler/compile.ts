@@ -31,8 +31,8 @@ export interface CompileResult {
   /**
    * The rendered/ tree, keyed by path under rendered/ (both empty when there are errors): the
    * digest of every file, and the text of those compiled in this run that rendered/ does not hold
-   * already (`onDisk`), unless `stage` took them. The files of a cluster whose cached output was reused have a digest only:
-   * the cache found them on disk already.
+   * already (`onDisk`), unless `stage` took them. The files of a cluster whose cached output was
+   * reused have a digest only: the cache found them on disk already.
    */
   digests: Map<string, string>;
   files: Map<string, string>;
