@@ -1,4 +1,5 @@
 import { parseAllDocuments } from "yaml";
+import { readCanonicalYaml } from "../canonical-yaml.js";
 import { MAX_ALIAS_COUNT } from "../source/load.js";
 
 /** One Kubernetes object (or other YAML document) of a rendered file. */
@@ -22,7 +23,10 @@ export function objectsIn(file: string, text: string): FileObject[] {
   return objects.map((value, i) => ({ file, value, ...identity(value, objects.length > 1 ? `${file}#${i}` : file) }));
 }
 
+/** A file as clusterc renders it (one canonical document) is read without yaml's parser, as the change planner reads it. */
 function documentValues(text: string): unknown[] | undefined {
+  const canonical = readCanonicalYaml(text);
+  if (canonical !== undefined) return [canonical];
   const documents = parseAllDocuments(text);
   if (!Array.isArray(documents) || documents.some((d) => d.errors.length > 0)) return undefined;
   try {
