@@ -7,7 +7,8 @@ import type { Finding } from "../diagnostics.js";
 import { signatureOf, type Signature } from "../signature.js";
 import type { SourceDocument } from "./document.js";
 import { ParseCache } from "./parse-cache.js";
-import { readSimpleYaml } from "./simple-yaml.js";
+import { documentOffsets, type Offsets } from "./offsets.js";
+import { readSimpleYaml, simpleYamlOffsets } from "./simple-yaml.js";
 
 /** Largest spec or policy file we read: real specs are a few KiB, anything larger is a mistake or an attack. */
 export const MAX_SOURCE_BYTES = 1024 * 1024;
@@ -20,8 +21,8 @@ export interface SourceFile {
   /** Digest of the file's text (`textDigest`), for digests of what a cluster's output depends on. */
   digest: string;
   documents: SourceDocument[];
-  /** yaml's view of the file, with the positions that findings are located by; parsed on first use. */
-  syntax: () => FileSyntax;
+  /** Where the node at a path of a document starts (offsetOf in offsets.ts), read from the file on first use. */
+  offsetOf: Offsets;
   /** Where each line starts, to turn an offset into line and column without parsing the file again. */
   lines: () => LineCounter;
 }
@@ -188,16 +189,16 @@ function parseCached(file: string, text: string, findings: Finding[], cache: Par
   return source;
 }
 
-/** A file whose documents came from the cache: its text is read and parsed only when a finding must be located in it. */
+/** A file whose documents were read: its text is read and parsed again only when a finding must be located in it. */
 function lazySource(file: string, digest: string, documents: SourceDocument[], read: () => string): SourceFile {
   let text: string | undefined;
-  let syntax: FileSyntax | undefined;
+  let offsets: Offsets | undefined;
   let lines: LineCounter | undefined;
   const textOf = () => (text ??= read());
   return {
     file, digest, documents,
-    syntax: () => (syntax ??= parseSyntax(textOf())),
-    lines: () => syntax?.lineCounter ?? (lines ??= lineCounterOf(textOf())),
+    offsetOf: (doc, path) => (offsets ??= simpleYamlOffsets(textOf()) ?? documentOffsets(parseSyntax(textOf()).documents))(doc, path),
+    lines: () => (lines ??= lineCounterOf(textOf())),
   };
 }
 

@@ -1,41 +1,5 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from "yaml";
 import type { Diagnostic, Finding, Origin } from "../diagnostics.js";
 import type { SourceFile } from "./load.js";
-
-/**
- * Resolves the character offset of the node at `path`. When the path runs past what the document
- * holds (a missing field), it stops at the deepest node that exists, so the user lands on the
- * object that lacks the field. A map entry is located at its key, where a reader looks for it.
- */
-export function offsetOf(document: Document.Parsed, path: readonly (string | number)[]): number {
-  let node: unknown = document.contents;
-  let offset = rangeStart(node) ?? 0;
-  for (const segment of path) {
-    node = resolveAlias(document, node);
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
-      if (!pair) break;
-      offset = rangeStart(pair.key) ?? rangeStart(pair.value) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === "number") {
-      const item = node.items[segment];
-      if (item === undefined) break;
-      offset = rangeStart(item) ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-function resolveAlias(document: Document.Parsed, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(document) : node;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  return (node as Node | null | undefined)?.range?.[0];
-}
 
 /** Turns findings into located diagnostics. Findings for files that were never parsed land on 1:1. */
 export function locateFindings(findings: readonly Finding[], files: ReadonlyMap<string, SourceFile>): Diagnostic[] {
@@ -62,6 +26,5 @@ export function withOffsets(findings: readonly Finding[], source: SourceFile): F
 }
 
 function offsetIn(source: SourceFile, origin: Origin): number {
-  const document = source.syntax().documents[origin.doc];
-  return document ? offsetOf(document, origin.path) : 0;
+  return source.offsetOf(origin.doc, origin.path);
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { textDigest } from "../cache.js";
 import type { Finding, Origin } from "../diagnostics.js";
 import { MAX_ALIAS_COUNT, parseSyntax, readSourceText, syntaxFindings, type SourceFile } from "./load.js";
+import { documentOffsets } from "./offsets.js";
 
 /** A file a document names (a Vitess keyspace's `schema: { file }`), and what it must hold. */
 export interface FileReference {
@@ -54,7 +55,7 @@ export function readReferencedFiles(root: string, references: readonly FileRefer
 
 function readMap(file: string, text: string, digest: string, result: ReferencedFiles): void {
   const syntax = parseSyntax(text);
-  result.located.set(file, { file, digest, documents: [], syntax: () => syntax, lines: () => syntax.lineCounter });
+  result.located.set(file, { file, digest, documents: [], offsetOf: documentOffsets(syntax.documents), lines: () => syntax.lineCounter });
   const [document, extra] = syntax.documents;
   const at = { file, doc: 0, path: [] };
   const errors = document ? syntaxFindings(file, 0, document) : [];

@@ -31,27 +31,83 @@ const LINE_END = /^(?: +#.*| *)$/;
  * their positions. yaml parses a fleet's 1,000 specs in about 0.35 s, a tenth of a CI check.
  */
 export function readSimpleYaml(text: string): unknown[] | undefined {
+  return read(text);
+}
+
+/**
+ * For a text `readSimpleYaml` reads, where the node at `path` of document `doc` starts, as
+ * locate.ts finds it in yaml's syntax tree (source/offsets.ts); undefined for any other text.
+ */
+export function simpleYamlOffsets(text: string): ((doc: number, path: readonly (string | number)[]) => number) | undefined {
+  const positions = new Positions();
+  const documents = read(text, positions);
+  return documents && ((doc, path) => positions.offsetOf(documents[doc], doc, path));
+}
+
+function read(text: string, positions?: Positions): unknown[] | undefined {
   if (!text.endsWith("\n") || OUTSIDE.test(text)) return undefined;
   try {
-    return documentLines(text.slice(0, -1).split("\n")).map((lines) => new BlockReader(lines).document());
+    const lines = text.slice(0, -1).split("\n");
+    const starts = positions && lineStarts(lines);
+    return documentLines(lines).map(({ lines: own, first }) => new BlockReader(own, starts && positions && { starts, first, positions }).document());
   } catch (e) {
     if (e instanceof NotSimple) return undefined;
     throw e;
   }
 }
 
-/** The lines of each document: a `---` line starts one, and the first line may be one. */
-function documentLines(lines: readonly string[]): string[][] {
-  const documents: string[][] = [];
-  let current: string[] = [];
+/** Where each entry of the maps and each item of the lists read starts in the text, and each document's map. */
+class Positions {
+  readonly of = new Map<object, Map<string, number> | number[]>();
+  readonly roots: number[] = [];
+
+  /** As offsetOf in source/offsets.ts walks yaml's nodes: down the path while it exists, at map keys and list items. */
+  offsetOf(document: unknown, doc: number, path: readonly (string | number)[]): number {
+    if (document === undefined) return 0;
+    let node: unknown = document;
+    let offset = this.roots[doc]!;
+    for (const segment of path) {
+      const recorded = typeof node === "object" && node !== null ? this.of.get(node) : undefined;
+      const at = recorded instanceof Map ? recorded.get(String(segment)) : recorded !== undefined && typeof segment === "number" ? recorded[segment] : undefined;
+      if (at === undefined) break;
+      offset = at;
+      node = (node as Record<string | number, unknown>)[recorded instanceof Map ? String(segment) : segment];
+    }
+    return offset;
+  }
+}
+
+/** Where a document's lines are in the text, for recording positions. */
+interface Where {
+  /** The offset of every line of the text. */
+  starts: readonly number[];
+  /** The index of the document's first line among them. */
+  first: number;
+  positions: Positions;
+}
+
+function lineStarts(lines: readonly string[]): number[] {
+  const starts: number[] = [];
+  let offset = 0;
+  for (const line of lines) {
+    starts.push(offset);
+    offset += line.length + 1;
+  }
+  return starts;
+}
+
+/** The lines of each document and the index of its first line: a `---` line starts one, and the first line may be one. */
+function documentLines(lines: readonly string[]): { lines: string[]; first: number }[] {
+  const documents: { lines: string[]; first: number }[] = [];
+  let current = { lines: [] as string[], first: 0 };
   lines.forEach((line, i) => {
     if (line === "---") {
       if (i > 0) documents.push(current);
-      current = [];
+      current = { lines: [], first: i + 1 };
     } else if (line.startsWith("---") || line.startsWith("...") || line.startsWith("%")) {
       fail(); // markers with content, document ends, directives
     } else {
-      current.push(line);
+      current.lines.push(line);
     }
   });
   documents.push(current);
@@ -71,14 +127,20 @@ function isDash(line: string, at: number): boolean {
 class BlockReader {
   private at = 0;
 
-  constructor(private readonly lines: string[]) {}
+  constructor(private readonly lines: string[], private readonly where?: Where) {}
 
   /** The document's one block map, at column 0. */
   document(): Record<string, unknown> {
     if (this.next() !== 0) fail(); // no content (an empty document), or a root that is indented
+    this.where?.positions.roots.push(this.offsetAt(0));
     const map = this.mapping(0, 0);
     if (this.next() !== -1) fail();
     return map;
+  }
+
+  /** The offset in the text of `column` of the current line; only while recording positions. */
+  private offsetAt(column: number): number {
+    return this.where!.starts[this.where!.first + this.at]! + column;
   }
 
   /** The indentation of the next line with content, past blank and comment lines; -1 at the end. */
@@ -94,26 +156,32 @@ class BlockReader {
   private mapping(indent: number, depth: number): Record<string, unknown> {
     if (depth > MAX_DEPTH) fail();
     const map: Record<string, unknown> = {};
+    const keys = this.where && new Map<string, number>();
+    if (keys) this.where!.positions.of.set(map, keys);
     for (let next = this.next(); next >= indent; next = this.next()) {
       if (next > indent) fail();
-      const entry = KEY_LINE.exec(this.lines[this.at]!.slice(indent)) ?? fail();
+      const line = this.lines[this.at]!;
+      const entry = KEY_LINE.exec(line.slice(indent)) ?? fail();
       const key = entry[1]!;
+      const rest = entry[2] ?? "";
       checkKey(map, key);
+      keys?.set(key, this.offsetAt(indent));
+      const restAt = this.where && this.offsetAt(line.length - rest.length);
       this.at++;
-      map[key] = this.value(entry[2] ?? "", indent, depth);
+      map[key] = this.value(rest, indent, depth, restAt);
     }
     return map;
   }
 
-  /** The value after `key:` on a line at `indent`: `rest` is what follows the colon and its spaces. */
-  private value(rest: string, indent: number, depth: number): unknown {
+  /** The value after `key:` on a line at `indent`: `rest` is what follows the colon and its spaces, at offset `restAt` while recording. */
+  private value(rest: string, indent: number, depth: number, restAt?: number): unknown {
     if (rest === "" || rest.startsWith("#")) {
       const next = this.next();
       if (next > indent) return this.block(next, depth + 1);
       if (next === indent && isDash(this.lines[this.at]!, next)) return this.sequence(next, depth + 1);
       return null;
     }
-    return this.scalarOrFlow(rest, indent, depth);
+    return this.scalarOrFlow(rest, indent, depth, restAt);
   }
 
   private block(indent: number, depth: number): unknown {
@@ -123,29 +191,33 @@ class BlockReader {
   private sequence(indent: number, depth: number): unknown[] {
     if (depth > MAX_DEPTH) fail();
     const list: unknown[] = [];
+    const items = this.where && ([] as number[]);
+    if (items) this.where!.positions.of.set(list, items);
     for (let next = this.next(); next >= indent; next = this.next()) {
       if (next > indent) fail();
       const line = this.lines[this.at]!;
       if (!isDash(line, indent)) break; // the next key of the map whose value this list is, at the key's indentation
-      const spaces = indentOf(line.slice(indent + 1));
-      const item = line.slice(indent + 1 + spaces);
+      const column = indent + 1 + indentOf(line.slice(indent + 1));
+      const item = line.slice(column);
       if (item === "" || item.startsWith("#") || isDash(item, 0)) fail(); // an item on the lines below, a nested list
+      const itemAt = this.where && this.offsetAt(column);
+      items?.push(itemAt!);
       if (KEY_LINE.test(item)) {
         // a map's first entry on the dash's line: read as if it started its own line there
-        this.lines[this.at] = " ".repeat(indent + 1 + spaces) + item;
-        list.push(this.mapping(indent + 1 + spaces, depth + 1));
+        this.lines[this.at] = " ".repeat(column) + item;
+        list.push(this.mapping(column, depth + 1));
       } else {
         this.at++;
-        list.push(this.scalarOrFlow(item, indent, depth));
+        list.push(this.scalarOrFlow(item, indent, depth, itemAt));
       }
     }
     return list;
   }
 
   /** A value that starts on the line just read (`source`, past `key: ` or `- `), with the lines that belong to it. */
-  private scalarOrFlow(source: string, indent: number, depth: number): unknown {
+  private scalarOrFlow(source: string, indent: number, depth: number, sourceAt?: number): unknown {
     if (source[0] === "|") return this.literal(source, indent);
-    const value = inlineValue(source, depth);
+    const value = inlineValue(source, depth, this.where && { base: sourceAt!, positions: this.where.positions });
     // Nothing may follow on lines further in: YAML would continue the scalar there.
     for (let at = this.at; at < this.lines.length; at++) {
       const line = this.lines[at]!;
@@ -191,10 +263,16 @@ function checkKey(map: Record<string, unknown>, key: string): void {
   if (key.length > MAX_KEY_LENGTH || key === "__proto__" || Object.hasOwn(map, key) || typeof plainScalar(key) !== "string") fail();
 }
 
+/** Where a line's text starts in the file, for recording the positions of a flow collection's entries. */
+interface FlowWhere {
+  base: number;
+  positions: Positions;
+}
+
 /** A scalar or a one-line flow collection, and nothing but a comment after it. */
-function inlineValue(source: string, depth: number): unknown {
+function inlineValue(source: string, depth: number, where?: FlowWhere): unknown {
   if (source[0] === "[" || source[0] === "{" || source[0] === '"' || source[0] === "'") {
-    const [value, end] = flowNode(source, 0, depth);
+    const [value, end] = flowNode(source, 0, depth, where);
     if (!LINE_END.test(source.slice(end))) fail();
     return value;
   }
@@ -203,7 +281,7 @@ function inlineValue(source: string, depth: number): unknown {
 }
 
 /** A flow collection or a scalar in one, starting at `at`: the value and where it ends. */
-function flowNode(source: string, at: number, depth: number): [unknown, number] {
+function flowNode(source: string, at: number, depth: number, where?: FlowWhere): [unknown, number] {
   const first = source[at];
   if (first === '"' || first === "'") return quoted(source, at);
   if (first !== "[" && first !== "{") {
@@ -216,20 +294,25 @@ function flowNode(source: string, at: number, depth: number): [unknown, number] 
   const close = first === "[" ? "]" : "}";
   const list: unknown[] = [];
   const map: Record<string, unknown> = {};
+  const items = where && ([] as number[]);
+  const keys = where && new Map<string, number>();
+  if (where) where.positions.of.set(first === "[" ? list : map, first === "[" ? items! : keys!);
   at = skipSpaces(source, at + 1);
   if (source[at] === close) return [first === "[" ? list : map, at + 1];
   for (;;) {
     if (first === "[") {
-      const [value, end] = flowNode(source, at, depth + 1);
+      items?.push(where!.base + at);
+      const [value, end] = flowNode(source, at, depth + 1, where);
       list.push(value);
       at = end;
     } else {
       KEY.lastIndex = at;
       const key = KEY.exec(source)?.[0] ?? fail();
       checkKey(map, key);
+      keys?.set(key, where!.base + at);
       at += key.length;
       if (!source.startsWith(": ", at)) fail();
-      const [value, end] = flowNode(source, skipSpaces(source, at + 2), depth + 1);
+      const [value, end] = flowNode(source, skipSpaces(source, at + 2), depth + 1, where);
       map[key] = value;
       at = end;
     }

@@ -5,7 +5,9 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import fg from "fast-glob";
 import { Document, parseAllDocuments, stringify, visit, type ToStringOptions } from "yaml";
-import { readSimpleYaml } from "../../compiler/source/simple-yaml.js";
+import { parseSyntax } from "../../compiler/source/load.js";
+import { documentOffsets } from "../../compiler/source/offsets.js";
+import { readSimpleYaml, simpleYamlOffsets } from "../../compiler/source/simple-yaml.js";
 import { fixturePath, REPO_ROOT } from "../helpers.js";
 
 /** What yaml reads, as load.ts keeps it (documents with content), or undefined when yaml reports an error. */
@@ -22,6 +24,24 @@ function assertReadsAsYaml(text: string): boolean {
   if (mine === undefined) return false;
   assert.deepEqual(mine, yamlReading(text), text);
   return true;
+}
+
+/** Every path into `value`, and one past each of its ends: a missing key, an index out of range, a field of a scalar. */
+function pathsOf(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return [path, [...path, value.length], [...path, "0"], ...value.flatMap((item, i) => pathsOf(item, [...path, i]))];
+  if (typeof value === "object" && value !== null) return [path, [...path, "missing"], [...path, 0], ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...path, k]))];
+  return [path, [...path, "field"]];
+}
+
+/** For a text the reader reads, every path is located where yaml's syntax tree locates it. */
+function assertLocatedAsYaml(text: string): void {
+  const documents = readSimpleYaml(text);
+  if (documents === undefined) return;
+  const mine = simpleYamlOffsets(text)!;
+  const theirs = documentOffsets(parseSyntax(text).documents);
+  for (const [doc, value] of [...documents.entries(), [documents.length, undefined] as const]) {
+    for (const path of pathsOf(value)) assert.equal(mine(doc, path), theirs(doc, path), `${JSON.stringify(path)} of document ${doc} in\n${text}`);
+  }
 }
 
 /** Scalars that a reader could take for another type or for syntax, as keys and values. */
@@ -130,6 +150,16 @@ describe("readSimpleYaml", () => {
       "a: ${x}\n", "a: [x]y\n", "a: \"x\"y\n",
     ];
     for (const text of refused) assert.equal(readSimpleYaml(text), undefined, JSON.stringify(text));
+  });
+
+  it("locates every node, and the end of every path that runs past the nodes, where yaml's syntax tree does", () => {
+    fc.assert(fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 6 }), fc.constantFrom(...STYLES), (map, write) => {
+      const text = write(map);
+      for (const variant of [text, `# a spec\n${text}`, `${text}---\n${text}`]) assertLocatedAsYaml(variant);
+    }), { numRuns: 1000 });
+    for (const file of fg.sync(["clusters/**/*.{yaml,yml}", "test/fixtures/**/*.{yaml,yml}"], { cwd: REPO_ROOT })) {
+      assertLocatedAsYaml(readFileSync(path.join(REPO_ROOT, file), "utf8"));
+    }
   });
 
   it("reads every spec of the example fleet, and no file of the repository otherwise than yaml", () => {
