@@ -130,9 +130,9 @@ function realpathOrUndefined(file: string): string | undefined {
 
 /**
  * Reads every document of one file: without a parser when it keeps to the subset `readSimpleYaml`
- * reads, otherwise with yaml's, reporting syntax errors at their exact position. yaml's view
- * of the file is not kept: it is parsed again only to locate a finding. Every file's syntax tree,
- * held through the compile, was about 20 MB of peak memory at 1,000 clusters.
+ * reads, otherwise with yaml's, reporting syntax errors at their exact position. No syntax tree
+ * is kept: the file is read again only to locate a finding. Every file's syntax tree, held through
+ * the compile, was about 20 MB of peak memory at 1,000 clusters.
  */
 function parseSource(file: string, text: string, digest: string, findings: Finding[]): SourceFile {
   const simple = readSimpleYaml(text);

@@ -14,7 +14,7 @@ export function locateFindings(findings: readonly Finding[], files: ReadonlyMap<
 export function locateOrigin(origin: Origin, files: ReadonlyMap<string, SourceFile>): { line: number; col: number } {
   const source = files.get(origin.file);
   if (!source) return { line: 1, col: 1 };
-  return source.lines().linePos(origin.offset ?? offsetIn(source, origin));
+  return source.lines().linePos(origin.offset ?? source.offsetOf(origin.doc, origin.path));
 }
 
 /**
@@ -22,9 +22,5 @@ export function locateOrigin(origin: Origin, files: ReadonlyMap<string, SourceFi
  * located again without parsing the file, for as long as it keeps the same text.
  */
 export function withOffsets(findings: readonly Finding[], source: SourceFile): Finding[] {
-  return findings.map((f) => (f.origin.file !== source.file || f.origin.offset !== undefined ? f : { ...f, origin: { ...f.origin, offset: offsetIn(source, f.origin) } }));
-}
-
-function offsetIn(source: SourceFile, origin: Origin): number {
-  return source.offsetOf(origin.doc, origin.path);
+  return findings.map((f) => (f.origin.file !== source.file || f.origin.offset !== undefined ? f : { ...f, origin: { ...f.origin, offset: source.offsetOf(f.origin.doc, f.origin.path) } }));
 }
