@@ -1,3 +1,5 @@
+import type { Offsets } from "./offsets.js";
+
 /** Thrown inside `readSimpleYaml` at anything outside the subset it reads. */
 class NotSimple extends Error {}
 
@@ -12,10 +14,12 @@ const MAX_KEY_LENGTH = 1000;
 
 /** Tabs, carriage returns, byte-order marks, controls and non-characters: left to the parser, which knows what each means where. */
 const OUTSIDE = /[\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/u;
-/** The keys read (sticky: matched where a flow map's key starts): the names and label keys specs use. Quoted keys, `? key` and the like are left to the parser. */
-const KEY = /[A-Za-z0-9_][A-Za-z0-9_./-]*/y;
+/** The keys read: the names and label keys specs use. Quoted keys, `? key` and the like are left to the parser. */
+const KEY_PATTERN = "[A-Za-z0-9_][A-Za-z0-9_./-]*";
+/** A key where a flow map's key starts (sticky). */
+const KEY = new RegExp(KEY_PATTERN, "y");
 /** `key:` or `key: rest` on a line of a block map. */
-const KEY_LINE = /^([A-Za-z0-9_][A-Za-z0-9_./-]*):(?: +(.*))?$/;
+const KEY_LINE = new RegExp(`^(${KEY_PATTERN}):(?: +(.*))?$`);
 /** What may follow a value on its line: spaces, and a comment after at least one of them. */
 const LINE_END = /^(?: +#.*| *)$/;
 
@@ -38,7 +42,7 @@ export function readSimpleYaml(text: string): unknown[] | undefined {
  * For a text `readSimpleYaml` reads, where the node at `path` of document `doc` starts, as
  * locate.ts finds it in yaml's syntax tree (source/offsets.ts); undefined for any other text.
  */
-export function simpleYamlOffsets(text: string): ((doc: number, path: readonly (string | number)[]) => number) | undefined {
+export function simpleYamlOffsets(text: string): Offsets | undefined {
   const positions = new Positions();
   const documents = read(text, positions);
   return documents && ((doc, path) => positions.offsetOf(documents[doc], doc, path));
@@ -138,9 +142,9 @@ class BlockReader {
     return map;
   }
 
-  /** The offset in the text of `column` of the current line; only while recording positions. */
-  private offsetAt(column: number): number {
-    return this.where!.starts[this.where!.first + this.at]! + column;
+  /** The offset in the text of `column` of a line (the current one by default); only while recording positions. */
+  private offsetAt(column: number, line = this.at): number {
+    return this.where!.starts[this.where!.first + line]! + column;
   }
 
   /** The indentation of the next line with content, past blank and comment lines; -1 at the end. */
@@ -160,28 +164,26 @@ class BlockReader {
     if (keys) this.where!.positions.of.set(map, keys);
     for (let next = this.next(); next >= indent; next = this.next()) {
       if (next > indent) fail();
-      const line = this.lines[this.at]!;
-      const entry = KEY_LINE.exec(line.slice(indent)) ?? fail();
+      const entry = KEY_LINE.exec(this.lines[this.at]!.slice(indent)) ?? fail();
       const key = entry[1]!;
       const rest = entry[2] ?? "";
       checkKey(map, key);
       keys?.set(key, this.offsetAt(indent));
-      const restAt = this.where && this.offsetAt(line.length - rest.length);
       this.at++;
-      map[key] = this.value(rest, indent, depth, restAt);
+      map[key] = this.value(rest, indent, depth);
     }
     return map;
   }
 
-  /** The value after `key:` on a line at `indent`: `rest` is what follows the colon and its spaces, at offset `restAt` while recording. */
-  private value(rest: string, indent: number, depth: number, restAt?: number): unknown {
+  /** The value after `key:` on a line at `indent`: `rest` is what follows the colon and its spaces. */
+  private value(rest: string, indent: number, depth: number): unknown {
     if (rest === "" || rest.startsWith("#")) {
       const next = this.next();
       if (next > indent) return this.block(next, depth + 1);
       if (next === indent && isDash(this.lines[this.at]!, next)) return this.sequence(next, depth + 1);
       return null;
     }
-    return this.scalarOrFlow(rest, indent, depth, restAt);
+    return this.scalarOrFlow(rest, indent, depth);
   }
 
   private block(indent: number, depth: number): unknown {
@@ -200,24 +202,25 @@ class BlockReader {
       const column = indent + 1 + indentOf(line.slice(indent + 1));
       const item = line.slice(column);
       if (item === "" || item.startsWith("#") || isDash(item, 0)) fail(); // an item on the lines below, a nested list
-      const itemAt = this.where && this.offsetAt(column);
-      items?.push(itemAt!);
+      items?.push(this.offsetAt(column));
       if (KEY_LINE.test(item)) {
         // a map's first entry on the dash's line: read as if it started its own line there
         this.lines[this.at] = " ".repeat(column) + item;
         list.push(this.mapping(column, depth + 1));
       } else {
         this.at++;
-        list.push(this.scalarOrFlow(item, indent, depth, itemAt));
+        list.push(this.scalarOrFlow(item, indent, depth));
       }
     }
     return list;
   }
 
-  /** A value that starts on the line just read (`source`, past `key: ` or `- `), with the lines that belong to it. */
-  private scalarOrFlow(source: string, indent: number, depth: number, sourceAt?: number): unknown {
+  /** A value that ends the line just read (`source`, past `key: ` or `- `), with the lines that belong to it. */
+  private scalarOrFlow(source: string, indent: number, depth: number): unknown {
     if (source[0] === "|") return this.literal(source, indent);
-    const value = inlineValue(source, depth, this.where && { base: sourceAt!, positions: this.where.positions });
+    const read = this.at - 1;
+    const base = this.where && this.offsetAt(this.lines[read]!.length - source.length, read);
+    const value = inlineValue(source, depth, this.where && { base: base!, positions: this.where.positions });
     // Nothing may follow on lines further in: YAML would continue the scalar there.
     for (let at = this.at; at < this.lines.length; at++) {
       const line = this.lines[at]!;
